@@ -1,0 +1,206 @@
+"""The whole line: read → passes → synthesize → render → write."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .cache import ClipCache
+from .config import SAMPLE_RATE, Pauses, ReadOptions, UnitOptions
+from .diagnostics import Report, Reporter
+from .engines import create_engine
+from .errors import AudiobookError
+from .model import Book
+from .modelfiles import cache_root
+from .passes import run_passes
+from .plan import ChapterPlan, Unit
+from .readers import read_path
+from .synthesize import Chunk, Stats, Synthesizer
+from .voicepacks import VoiceLibrary
+from .writers import open_writer
+
+__all__ = ["ConvertOptions", "ConvertResult", "UnitTiming", "convert", "load_book", "plan_book", "render_plans"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ConvertOptions:
+    """How one run speaks and writes."""
+
+    voice: str | None = None
+    """Voice name, file or blend; ``None``: the document's, else the default voice."""
+    speed: float = 1.0
+    """Speed multiplier for the whole book."""
+    lang: str | None = None
+    """Language to assume where the document does not say."""
+    engine: str = "onnx"
+    """Synthesis backend."""
+    threads: int | None = None
+    """Threads for the engine; ``None``: every core."""
+    cache_dir: Path | None = None
+    """Clip cache folder; ``None``: ``<cache root>/clips``."""
+    use_cache: bool = True
+    """Read and write the clip cache."""
+    voice_path: list[Path] = field(default_factory=list)
+    """Extra folders searched for voice packs (before ``$AUDIOBOOK_VOICE_PATH``)."""
+    strict: bool = False
+    """Turn every report into an error."""
+    pauses: Pauses = field(default_factory=Pauses)
+    """Structural gaps and break strengths."""
+    bitrate: str | None = None
+    """Encoder bitrate (``64k``); ``None``: the writer's default."""
+    progress: Callable[[int, float], None] | None = None
+    """Called after each unit with (units done, seconds of audio so far)."""
+
+
+@dataclass(frozen=True)
+class UnitTiming:
+    """Where a unit's speech landed in the output."""
+
+    chapter: int
+    """Chapter index."""
+    start: int
+    """First sample."""
+    end: int
+    """Sample after the last."""
+    text: str
+    """What it says."""
+
+
+@dataclass
+class ConvertResult:
+    """What a conversion produced."""
+
+    output: Path
+    """The file written."""
+    samples: int
+    """Length of the audio in samples."""
+    chapters: list[tuple[str, int]]
+    """(title, first sample) per chapter."""
+    timings: list[UnitTiming]
+    """Where each unit's speech is."""
+    marks: list[tuple[str, int]]
+    """SSML marks and their sample positions."""
+    stats: Stats
+    """Units, synthesized units, compute time."""
+    voice: str
+    """The default voice used."""
+    voice_reason: str
+    """Why that voice."""
+    reports: list[Report]
+    """Content not rendered as written."""
+    wall_s: float
+    """Seconds the whole conversion took."""
+
+    @property
+    def duration(self) -> float:
+        """Length of the audio in seconds."""
+        return self.samples / SAMPLE_RATE
+
+
+def load_book(path: Path, options: ConvertOptions, reporter: Reporter) -> Book:
+    """Read an input file into the document model."""
+    return read_path(path, ReadOptions(lang=options.lang, pauses=options.pauses, reporter=reporter))
+
+
+def plan_book(book: Book, options: ConvertOptions, reporter: Reporter) -> list[ChapterPlan]:
+    """Run the passes: sentences, phonemes, units."""
+    lang = options.lang or book.meta.language or "en-us"
+    plans = run_passes(book, lang=lang, unit_options=UnitOptions(pauses=options.pauses), reporter=reporter)
+    if not isinstance(plans, list):
+        raise TypeError("run_passes without stop_after returns chapter plans")
+    return plans
+
+
+def choose_voice(book: Book, options: ConvertOptions, library: VoiceLibrary) -> tuple[str, str]:
+    """The run's default voice and the reason for it."""
+    if options.voice:
+        return options.voice, "asked for with --voice"
+    if book.meta.voice:
+        return book.meta.voice, "named by the document"
+    return library.default_voice()
+
+
+def make_synthesizer(book: Book, options: ConvertOptions, reporter: Reporter) -> tuple[Synthesizer, str]:
+    """Engine, voices and cache for a run."""
+    library = VoiceLibrary(options.voice_path)
+    voice, reason = choose_voice(book, options, library)
+    library.load(voice)
+    engine = create_engine(options.engine, threads=options.threads)
+    cache = ClipCache((options.cache_dir or cache_root() / "clips") if options.use_cache else None)
+    synth = Synthesizer(
+        engine, library, cache, default_voice=voice, speed=options.speed, pauses=options.pauses, reporter=reporter
+    )
+    return synth, reason
+
+
+def render_plans(
+    synth: Synthesizer,
+    plans: list[ChapterPlan],
+    sink: Callable[[Chunk], None],
+    progress: Callable[[int, float], None] | None = None,
+) -> None:
+    """Stream every chunk of the plans into ``sink``."""
+    done = 0
+    for chunk in synth.stream(plans):
+        sink(chunk)
+        if chunk.kind == "speech" and progress is not None:
+            done += 1
+            progress(done, synth.stats.audio_s)
+
+
+def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> ConvertResult:
+    """Convert one document into one audiobook file."""
+    started = time.perf_counter()
+    reporter = Reporter(strict=options.strict)
+    book = load_book(input_path, options, reporter)
+    if not book.chapters:
+        raise AudiobookError(f"{input_path}: nothing to read (no chapter holds text)")
+    plans = plan_book(book, options, reporter)
+    if not any(isinstance(i, Unit) for p in plans for i in p.items):
+        raise AudiobookError(f"{input_path}: nothing to speak (every chapter is empty after reading)")
+    output = output or input_path.with_suffix(".m4b")
+    synth, reason = make_synthesizer(book, options, reporter)
+    synth.check_voices(plans)
+    meta = book.meta
+    if meta.narrator is None:
+        from dataclasses import replace
+
+        meta = replace(meta, narrator=f"{synth.default_voice} (Kokoro-82M)")
+    chapters: list[tuple[str, int]] = []
+    timings: list[UnitTiming] = []
+    marks: list[tuple[str, int]] = []
+    with open_writer(output, meta, bitrate=options.bitrate) as writer:
+
+        def sink(chunk: Chunk) -> None:
+            pos = writer.samples_written
+            if chunk.kind == "chapter":
+                writer.start_chapter(chunk.title or f"Chapter {chunk.chapter + 1}")
+                chapters.append((chunk.title or "", pos))
+            elif chunk.kind == "mark":
+                marks.append((chunk.mark or "", pos))
+            elif chunk.audio.size:
+                if chunk.kind == "speech" and chunk.unit is not None:
+                    timings.append(UnitTiming(chunk.chapter, pos, pos + chunk.audio.size, chunk.unit.text))
+                writer.write(chunk.audio)
+
+        render_plans(synth, plans, sink, options.progress)
+        samples = writer.samples_written
+    return ConvertResult(
+        output=output,
+        samples=samples,
+        chapters=chapters,
+        timings=timings,
+        marks=marks,
+        stats=synth.stats,
+        voice=synth.default_voice,
+        voice_reason=reason,
+        reports=list(reporter.reports),
+        wall_s=time.perf_counter() - started,
+    )
+
+

@@ -1,0 +1,79 @@
+"""Readers: one module per input format, each ``read(data: bytes, options) -> Book``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..config import ReadOptions
+from ..errors import InputError
+from ..model import Book
+
+__all__ = ["READERS", "EXTENSIONS", "read", "read_path", "format_for"]
+
+Reader = Callable[[bytes, ReadOptions], Book]
+
+
+def _load() -> dict[str, Reader]:
+    from . import epub, markdown, ssml, text
+
+    return {"epub": epub.read, "markdown": markdown.read, "ssml": ssml.read, "text": text.read}
+
+
+READERS: dict[str, Reader] = {}
+"""Format name → reader, filled on first use."""
+
+EXTENSIONS = {
+    ".epub": "epub",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".ssml": "ssml",
+    ".xml": "ssml",
+    ".txt": "text",
+    ".text": "text",
+}
+"""File extension → format name."""
+
+
+def format_for(path: Path, data: bytes | None = None) -> str:
+    """The format of ``path`` by extension; an unknown one is sniffed or an error."""
+    fmt = EXTENSIONS.get(path.suffix.lower())
+    if fmt:
+        return fmt
+    if data is not None:
+        head = data[:512].lstrip()
+        if data[:2] == b"PK":
+            return "epub"
+        if head.startswith(b"<speak") or (head.startswith(b"<?xml") and b"<speak" in data[:2048]):
+            return "ssml"
+        return "text"
+    raise InputError(
+        f"unknown input format {path.suffix!r}; use one of: {', '.join(sorted(EXTENSIONS))}", str(path)
+    )
+
+
+def read(data: bytes, fmt: str, options: ReadOptions) -> Book:
+    """Read ``data`` in format ``fmt``."""
+    if not READERS:
+        READERS.update(_load())
+    try:
+        reader = READERS[fmt]
+    except KeyError:
+        raise InputError(f"unknown format {fmt!r}; valid formats: {', '.join(sorted(READERS))}") from None
+    return reader(data, options)
+
+
+def read_path(path: Path, options: ReadOptions, fmt: str | None = None) -> Book:
+    """Read a file, naming it in every error."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file; check the path", str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file; name the book file inside it", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
+    options.source = str(path)
+    if options.base_dir is None:
+        options.base_dir = path.parent
+    return read(data, fmt or format_for(path, data), options)

@@ -1,0 +1,119 @@
+"""Plain text → ``Book``.
+
+Blank lines separate paragraphs; the lines of a paragraph are joined with spaces. A line that is
+only a chapter heading (``Chapter 3``, ``CHAPTER III``, ``Chapter Twelve``, ``Chapter 3: The
+Storm``, ``PROLOGUE``, ``Part One``) starts a chapter titled with that line, and is read as the
+chapter's first block. Text is UTF-8 (a BOM is allowed); anything else is read as Windows-1252
+with a report.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import PurePath
+
+from ..config import ReadOptions
+from ..diagnostics import Reporter
+from ..errors import InputError
+from ..model import Block, Book, Chapter, Metadata, Speech
+
+__all__ = ["read", "decode", "is_heading"]
+
+log = logging.getLogger(__name__)
+
+_UNITS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORD_NUMBER = (
+    rf"(?:(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_UNITS[:9])}))?|{'|'.join(_UNITS)}|hundred)"
+)
+_ROMAN = r"(?=[mdclxvi])m{0,4}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+_NUMBER = rf"(?:\d{{1,4}}|{_ROMAN}|{_WORD_NUMBER})"
+_HEADING = re.compile(
+    rf"""^(?:
+        (?:chapter|part|book)\s+{_NUMBER}\.?(?:\s*[:.\-\u2013\u2014]\s*\S.*)?
+      | (?:prologue|epilogue|preface|foreword|introduction|afterword|interlude)\.?(?:\s*[:.\-\u2013\u2014]\s*\S.*)?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_MAX_HEADING = 80
+"""A longer line is prose that happens to start with "Chapter", not a heading."""
+
+
+def decode(data: bytes, source: str, reporter: Reporter | None = None) -> str:
+    """Text of ``data``: UTF-8 (BOM optional) or UTF-16 with a BOM, else Windows-1252 (reported)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Old text files are mostly Windows-1252; the five bytes it leaves undefined become U+FFFD.
+        text = data.decode("cp1252", errors="replace")
+        line = data.count(b"\n", 0, exc.start) + 1
+        if reporter is not None:
+            reporter.report("not-utf8", "not UTF-8; read as Windows-1252 (save the file as UTF-8 to be sure)", f"{source}:{line}")
+        return text
+
+
+def is_heading(line: str) -> bool:
+    """True when ``line`` on its own is a chapter heading."""
+    line = line.strip()
+    return 0 < len(line) <= _MAX_HEADING and _HEADING.match(line) is not None
+
+
+def _title_from(source: str) -> str:
+    if not source or source.startswith("<"):
+        return "Untitled"
+    return PurePath(source).stem or "Untitled"
+
+
+def read(data: bytes, options: ReadOptions) -> Book:
+    """Read plain text into a book with one chapter per heading (or one chapter in all)."""
+    source = options.source
+    text = decode(data, source, options.reporter)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    if not text.strip():
+        raise InputError("no text to read; the file is empty", source)
+
+    stem = _title_from(source)
+    chapters: list[Chapter] = []
+    title: str | None = None
+    start_line = 1
+    blocks: list[Block] = []
+    para: list[str] = []
+    para_line = 0
+
+    def end_paragraph() -> None:
+        if para:
+            words = " ".join(" ".join(para).split())
+            blocks.append(Block((Speech(words, source=f"{source}:{para_line}"),), "paragraph"))
+            para.clear()
+
+    def end_chapter() -> None:
+        end_paragraph()
+        if blocks:
+            chapters.append(Chapter(title or stem, tuple(blocks), f"{source}:{start_line}"))
+        blocks.clear()
+
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            end_paragraph()
+        elif is_heading(line):
+            end_chapter()
+            title = " ".join(line.split())
+            start_line = number
+            blocks.append(Block((Speech(title, source=f"{source}:{number}"),), "heading"))
+        else:
+            if not para:
+                para_line = number
+            para.append(line)
+    end_chapter()
+
+    meta = Metadata(title=stem, language=(options.lang or "en-us").lower())
+    return Book(meta, tuple(chapters))

@@ -1,0 +1,119 @@
+"""Value grammars of SSML attributes: times, rates, volumes and pitches.
+
+Each parser takes the attribute text and raises ``ValueError`` with a one-line reason when the
+value does not fit its grammar; the caller decides whether that is a warning or an error.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = [
+    "DEFAULT_STRENGTHS",
+    "RATE_WORDS",
+    "VOLUME_WORDS",
+    "PITCH_WORDS",
+    "parse_time",
+    "parse_rate",
+    "parse_volume",
+    "parse_pitch",
+]
+
+DEFAULT_STRENGTHS: dict[str, int] = {
+    "none": 0,
+    "x-weak": 100,
+    "weak": 250,
+    "medium": 400,
+    "strong": 750,
+    "x-strong": 1200,
+}
+"""``<break strength>`` keyword → milliseconds."""
+
+RATE_WORDS: dict[str, float] = {"x-slow": 0.5, "slow": 0.75, "medium": 1.0, "fast": 1.25, "x-fast": 1.5, "default": 1.0}
+"""``<prosody rate>`` keyword → multiplier."""
+
+VOLUME_WORDS: dict[str, float] = {
+    "silent": -100.0,  # far below anything audible; -inf would not survive JSON
+    "x-soft": -12.0,
+    "soft": -6.0,
+    "medium": 0.0,
+    "loud": 6.0,
+    "x-loud": 12.0,
+    "default": 0.0,
+}
+"""``<prosody volume>`` keyword → decibels (absolute, not relative to the parent)."""
+
+PITCH_WORDS: dict[str, float] = {"x-low": -6.0, "low": -3.0, "medium": 0.0, "high": 3.0, "x-high": 6.0, "default": 0.0}
+"""``<prosody pitch>`` keyword → semitones (absolute)."""
+
+_NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
+_TIME = re.compile(rf"^{_NUMBER}\s*(ms|s)$", re.IGNORECASE)
+_SIGNED = re.compile(rf"^([+-]?){_NUMBER}\s*(%|db|st|hz)?$", re.IGNORECASE)
+
+
+def parse_time(value: str) -> int:
+    """``"3s"``, ``"250ms"``, ``"1.5s"``, ``".5s"`` → milliseconds."""
+    m = _TIME.match(value.strip())
+    if not m:
+        raise ValueError(f"time {value!r} is not a number followed by 's' or 'ms' (e.g. '500ms', '1.5s')")
+    number = float(m.group(1))
+    ms = number * 1000 if m.group(2).lower() == "s" else number
+    return int(round(ms))
+
+
+def _signed(value: str) -> tuple[str, float, str]:
+    m = _SIGNED.match(value.strip())
+    if not m:
+        raise ValueError(f"{value!r} is not a number with an optional sign and unit")
+    return m.group(1), float(m.group(2)), (m.group(3) or "").lower()
+
+
+def parse_rate(value: str) -> float:
+    """A rate (keyword, ``"150%"``, ``"+20%"``, ``"-10%"``, ``"1.2"``) → multiplier of the rate in force."""
+    word = RATE_WORDS.get(value.strip().lower())
+    if word is not None:
+        return word
+    sign, number, unit = _signed(value)
+    if unit not in ("", "%"):
+        raise ValueError(f"rate {value!r} has unit {unit!r}; use a keyword, a percentage or a number")
+    if unit == "%":
+        # "+20%" is relative to the rate in force, "150%" is a share of it: both end up multiplying.
+        factor = 1.0 + number / 100 if sign == "+" else 1.0 - number / 100 if sign == "-" else number / 100
+    else:
+        factor = -number if sign == "-" else number
+    if factor <= 0:
+        raise ValueError(f"rate {value!r} is not above zero")
+    return factor
+
+
+def parse_volume(value: str, current: float) -> float:
+    """A volume (keyword or ``"+6dB"``) → decibels, given the volume in force."""
+    word = VOLUME_WORDS.get(value.strip().lower())
+    if word is not None:
+        return word
+    sign, number, unit = _signed(value)
+    if unit != "db":
+        raise ValueError(f"volume {value!r} is neither a keyword (soft, loud, ...) nor a change in dB ('+6dB')")
+    return current + (-number if sign == "-" else number)
+
+
+def parse_pitch(value: str, current: float) -> float:
+    """A pitch (keyword, ``"+2st"``, ``"+10%"``) → semitones, given the pitch in force."""
+    word = PITCH_WORDS.get(value.strip().lower())
+    if word is not None:
+        return word
+    sign, number, unit = _signed(value)
+    if unit == "hz":
+        raise ValueError(f"pitch {value!r} in Hz needs the voice's base pitch; use semitones ('+2st') or '%'")
+    if not sign and unit != "%":
+        raise ValueError(f"pitch {value!r} must be a change ('+2st', '-10%') or a keyword (low, high)")
+    if unit == "st" or unit == "":
+        return current + (-number if sign == "-" else number)
+    if unit == "%":
+        ratio = 1.0 + number / 100 if sign == "+" else 1.0 - number / 100 if sign == "-" else number / 100
+        if ratio <= 0:
+            raise ValueError(f"pitch {value!r} is not above zero")
+        # A frequency ratio r is 12*log2(r) semitones.
+        return current + 12.0 * math.log2(ratio)
+    raise ValueError(f"pitch {value!r} has unit {unit!r}; use 'st' or '%'")

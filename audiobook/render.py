@@ -30,9 +30,9 @@ class TrimSettings:
 
     threshold_db: float = -45.0
     """A 10 ms frame louder than this (RMS, dBFS) counts as speech."""
-    lead_ms: int = 40
+    lead_ms: int = 20
     """Quiet kept before the first speech frame, so soft onsets are not clipped."""
-    tail_ms: int = 80
+    tail_ms: int = 30
     """Quiet kept after the last speech frame, so the decay is not cut."""
     fade_ms: int = 5
     """Fade at each cut edge, against clicks."""

@@ -159,7 +159,9 @@ def build_epub(
         spine.insert(0, '<itemref idref="cover"/>')
 
     if v3:
-        nav = xhtml_page(f'<nav epub:type="toc" id="toc"><h1>Contents</h1>\n{_nav_list(toc, "  ")}\n</nav>', "Contents", language)
+        nav = xhtml_page(
+            f'<nav epub:type="toc" id="toc"><h1>Contents</h1>\n{_nav_list(toc, "  ")}\n</nav>', "Contents", language
+        )
         files["OEBPS/nav.xhtml"] = nav.encode("utf-8")
         manifest.append('<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>')
     if ncx or not v3:
@@ -176,7 +178,11 @@ def build_epub(
 
     dc = [f'<dc:identifier id="bookid">{escape(identifier)}</dc:identifier>', f"<dc:title>{escape(title)}</dc:title>"]
     for author in authors:
-        dc.append(f'<dc:creator opf:role="aut">{escape(author)}</dc:creator>' if not v3 else f"<dc:creator>{escape(author)}</dc:creator>")
+        dc.append(
+            f'<dc:creator opf:role="aut">{escape(author)}</dc:creator>'
+            if not v3
+            else f"<dc:creator>{escape(author)}</dc:creator>"
+        )
     dc.append(f"<dc:language>{escape(language)}</dc:language>")
     for tag, value in (("publisher", publisher), ("date", date), ("description", description)):
         if value is not None:
@@ -186,7 +192,8 @@ def build_epub(
     spine_attr = ' toc="ncx"' if (ncx or not v3) else ""
     opf = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<package xmlns="http://www.idpf.org/2007/opf" version="{"3.0" if v3 else "2.0"}" unique-identifier="bookid">\n'
+        f'<package xmlns="http://www.idpf.org/2007/opf" version="{"3.0" if v3 else "2.0"}"'
+        ' unique-identifier="bookid">\n'
         '  <metadata xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:opf="http://www.idpf.org/2007/opf">\n    '
         + "\n    ".join(dc + meta_extra)
         + "\n  </metadata>\n  <manifest>\n    "
@@ -198,7 +205,8 @@ def build_epub(
     container = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">\n'
-        '  <rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles>\n'
+        '  <rootfiles><rootfile full-path="OEBPS/content.opf"'
+        ' media-type="application/oebps-package+xml"/></rootfiles>\n'
         "</container>\n"
     )
 
@@ -243,14 +251,14 @@ _CHAPTERS = [
 ]
 
 
-def main() -> None:
-    """Write ``tide-clock.epub`` beside this script."""
+def main(out: Path | None = None) -> None:
+    """Write ``tide-clock.epub`` beside this script (or to ``out``)."""
     docs = [
         Doc(f"chapter{n}.xhtml", f"<h1>{escape(title)}</h1>\n<p>{escape(text)}</p>", title)
         for n, (title, text) in enumerate(_CHAPTERS, start=1)
     ]
     toc = [TocEntry(title, f"chapter{n}.xhtml") for n, (title, _) in enumerate(_CHAPTERS, start=1)]
-    out = Path(__file__).with_name("tide-clock.epub")
+    out = out or Path(__file__).with_name("tide-clock.epub")
     build_epub(
         out,
         docs,

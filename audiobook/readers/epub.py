@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urldefrag
 
+import lxml.html
 from lxml import etree
 
 from ..config import ReadOptions
@@ -85,9 +86,7 @@ class _Archive:
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-            raise InputError(
-                "is not a valid EPUB (zip) file; it may be truncated or another format", source
-            ) from None
+            raise InputError("is not a valid EPUB (zip) file; it may be truncated or another format", source) from None
         self.names = {i.filename: i for i in self.zip.infolist() if not i.is_dir()}
         self.folded = {name.lower(): name for name in self.names}
 
@@ -127,7 +126,7 @@ class _Archive:
 
 
 def _text(el: etree._Element | None) -> str:
-    return " ".join("".join(el.itertext()).split()) if el is not None else ""
+    return " ".join("".join(str(t) for t in el.itertext()).split()) if el is not None else ""
 
 
 def _resolve(base: str, href: str) -> tuple[str, str | None]:
@@ -139,9 +138,7 @@ def _resolve(base: str, href: str) -> tuple[str, str | None]:
 
 def _container(archive: _Archive) -> str:
     if archive.find("META-INF/container.xml") is None:
-        raise InputError(
-            "is not a valid EPUB: META-INF/container.xml is missing; re-export the book", archive.source
-        )
+        raise InputError("is not a valid EPUB: META-INF/container.xml is missing; re-export the book", archive.source)
     root = archive.xml("META-INF/container.xml", "META-INF/container.xml")
     for rootfile in root.iter(f"{{{_CONTAINER}}}rootfile", "rootfile"):
         full = rootfile.get("full-path")
@@ -219,7 +216,9 @@ def _metadata(opf: etree._Element, options: ReadOptions) -> Metadata:
     if description and "<" in description:
         # Descriptions are often HTML escaped into the OPF; read its text only.
         try:
-            description = " ".join(etree.fromstring(f"<d>{description}</d>", etree.HTMLParser()).xpath("string()").split())
+            description = " ".join(
+                lxml.html.fragment_fromstring(description, create_parent="div").text_content().split()
+            )
         except (etree.XMLSyntaxError, etree.ParserError):
             pass
 
@@ -340,7 +339,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
             reporter.report("missing-item", f"spine item {ref.get('idref')!r} is not in the manifest", source)
             continue
         if ref.get("linear", "yes") == "no":
-            log.info("%s: skipping %s (linear=\"no\")", source, item.path)
+            log.info('%s: skipping %s (linear="no")', source, item.path)
             continue
         if "nav" in item.properties:
             continue
@@ -363,7 +362,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
             continue
         _add_sections(chapters, doc, entries, where, reporter)
 
-    result = []
+    result: list[Chapter] = []
     for draft in chapters:
         title, blocks, where = draft.title, draft.blocks, draft.where
         if not blocks:
@@ -384,7 +383,7 @@ def _add_sections(
     """Add one document's blocks: its table-of-contents entries start chapters, the rest continues."""
     frag_entries = [e for e in entries if e.fragment]
     whole = next((e for e in entries if not e.fragment), None)
-    titles = {e.fragment: e.title for e in frag_entries}
+    titles = {e.fragment: e.title for e in frag_entries if e.fragment}
     sections = split_at(doc, list(titles))
     head = sections.get(None, ())
     if whole is not None:
@@ -397,6 +396,6 @@ def _add_sections(
     for frag in titles:
         if frag not in sections:
             reporter.report("missing-anchor", f"the table of contents points to #{frag}, which is not there", where)
-    for frag, blocks in sections.items():
-        if frag is not None:
-            chapters.append(_Draft(titles[frag], list(blocks), f"{where}#{frag}"))
+    for anchor, blocks in sections.items():
+        if anchor is not None:
+            chapters.append(_Draft(titles[anchor], list(blocks), f"{where}#{anchor}"))

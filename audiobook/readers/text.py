@@ -27,9 +27,7 @@ _UNITS = (
     "sixteen seventeen eighteen nineteen"
 ).split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_WORD_NUMBER = (
-    rf"(?:(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_UNITS[:9])}))?|{'|'.join(_UNITS)}|hundred)"
-)
+_WORD_NUMBER = rf"(?:(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_UNITS[:9])}))?|{'|'.join(_UNITS)}|hundred)"
 _ROMAN = r"(?=[mdclxvi])m{0,4}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 _NUMBER = rf"(?:\d{{1,4}}|{_ROMAN}|{_WORD_NUMBER})"
 _HEADING = re.compile(
@@ -57,7 +55,9 @@ def decode(data: bytes, source: str, reporter: Reporter | None = None) -> str:
         text = data.decode("cp1252", errors="replace")
         line = data.count(b"\n", 0, exc.start) + 1
         if reporter is not None:
-            reporter.report("not-utf8", "not UTF-8; read as Windows-1252 (save the file as UTF-8 to be sure)", f"{source}:{line}")
+            reporter.report(
+                "not-utf8", "not UTF-8; read as Windows-1252 (save the file as UTF-8 to be sure)", f"{source}:{line}"
+            )
         return text
 
 

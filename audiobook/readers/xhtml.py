@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
+from ssml.xsampa import xsampa_to_ipa
+
 from ..config import Pauses
 from ..diagnostics import Reporter
 from ..model import Block, Break, Context, Phonemes, Segment, Speech
@@ -61,6 +63,7 @@ _NOTEREF = frozenset({"noteref"})
 _PAGEBREAK = frozenset({"pagebreak"})
 _NOTES = frozenset({"footnote", "endnote", "rearnote", "note"})
 _IPA = frozenset({"ipa", "x-ipa"})
+_XSAMPA = frozenset({"x-sampa", "xsampa"})
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
@@ -151,6 +154,16 @@ def _attr(el: etree._Element, ns: str, prefix: str, name: str) -> str | None:
     return value if value is not None else el.get(f"{prefix}:{name}")
 
 
+def _line(el: etree._Element) -> int | None:
+    line = el.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _all_text(el: etree._Element) -> str:
+    """All text inside ``el``, whitespace normalized and invisible characters removed."""
+    return " ".join("".join(str(t) for t in el.itertext()).translate(_INVISIBLE).split())
+
+
 def block_text(block: Block) -> str:
     """The written text of a block (speech and the text behind phonemes), space-joined."""
     return " ".join(s.text for s in block.segments if isinstance(s, (Speech, Phonemes)) and s.text)
@@ -178,6 +191,11 @@ class _Walker:
         if not tag or base and (tag == base or base.startswith(tag + "-")):
             return None
         return tag
+
+    def at(self, el: etree._Element) -> str:
+        """``file:line`` of an element."""
+        line = _line(el)
+        return f"{self.where}:{line}" if line else self.where
 
     def text(self, text: str | None, ctx: Context, kind: str, line: int | None) -> None:
         if text:
@@ -235,9 +253,7 @@ class _Walker:
         name = _local(el)
         if not name:
             if isinstance(el, etree._Entity):
-                self.reporter.report(
-                    "entity-skipped", f"entity {el.text} is not expanded", f"{self.where}:{el.sourceline}"
-                )
+                self.reporter.report("entity-skipped", f"entity {el.text} is not expanded", self.at(el))
             return
         if name in _SKIP:
             if name in ("img", "svg", "image", "picture"):
@@ -246,11 +262,9 @@ class _Walker:
         if name == "math":
             alt = el.get("alttext")
             if alt:
-                self.text(f" {alt} ", ctx, kind, el.sourceline)
+                self.text(f" {alt} ", ctx, kind, _line(el))
             else:
-                self.reporter.report(
-                    "math-skipped", "MathML without alttext is not read", f"{self.where}:{el.sourceline}"
-                )
+                self.reporter.report("math-skipped", "MathML without alttext is not read", self.at(el))
             return
         types = _types(el)
         if types & (_NOTEREF | _PAGEBREAK):
@@ -261,14 +275,16 @@ class _Walker:
         alphabet = (_attr(el, SSML_NS, "ssml", "alphabet") or alphabet).strip().lower()
         ph = _attr(el, SSML_NS, "ssml", "ph")
         if ph and ph.strip():
-            written = " ".join("".join(el.itertext()).translate(_INVISIBLE).split())
-            where = f"{self.where}:{el.sourceline}"
-            if alphabet in _IPA:
-                self.segment(Phonemes(ph.strip(), written, ctx, where, override=True), kind)
+            written = _all_text(el)
+            where = self.at(el)
+            if alphabet in _IPA or alphabet in _XSAMPA:
+                ipa = ph.strip() if alphabet in _IPA else xsampa_to_ipa(ph.strip())
+                self.segment(Phonemes(ipa, written, ctx, where, override=True), kind)
                 return
             self.reporter.report(
                 "unsupported-alphabet",
-                f"ssml:alphabet {alphabet!r} is not supported (use ipa); the text {written!r} is read instead",
+                f"ssml:alphabet {alphabet!r} is not supported (use ipa or x-sampa); "
+                f"the text {written!r} is read instead",
                 where,
             )
         if name == "br":
@@ -280,10 +296,10 @@ class _Walker:
             kind = _BLOCK_KIND.get(name, kind)
             if types & _NOTES or name == "aside" and types:
                 kind = "note"
-        self.text(el.text, ctx, kind, el.sourceline)
+        self.text(el.text, ctx, kind, _line(el))
         for child in el:
             self.element(child, ctx, kind, alphabet)
-            self.text(child.tail, ctx, kind, child.sourceline)
+            self.text(child.tail, ctx, kind, _line(child))
         if block:
             self.flush()
 
@@ -324,7 +340,7 @@ def read_tree(
     for el in root.iter():
         name = _local(el)
         if name == "title" and title is None:
-            title = " ".join("".join(el.itertext()).split()) or None
+            title = _all_text(el) or None
         elif name == "body":
             body = el
             break

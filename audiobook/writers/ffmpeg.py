@@ -6,6 +6,7 @@ The binary comes from ``imageio-ffmpeg`` (a PyPI wheel), so nothing has to be in
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -32,8 +33,13 @@ def ffmpeg_exe() -> str:
 
 
 def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no message"
+    """ffmpeg's messages as one line: the first (usually the cause) and the last (the outcome)."""
+    # Drop the "[aac @ 0x55d0…] " context prefixes: addresses mean nothing to a user.
+    lines = [re.sub(r"^(\[[^]]*@ 0x[0-9a-f]+\] )+", "", line.strip()) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        return "no message"
+    return lines[0] if len(lines) == 1 else f"{lines[0]} … {lines[-1]}"
 
 
 def run_ffmpeg(args: list[str], what: Path) -> None:

@@ -13,8 +13,9 @@ from typing import ClassVar
 
 from mutagen import MutagenError
 from mutagen.id3 import (
-    APIC, CHAP, COMM, CTOC, ID3, TALB, TCOM, TCON, TDRC, TIT2, TPE1, TPE2, TPUB, TXXX, CTOCFlags, PictureType,
+    APIC, CHAP, COMM, CTOC, ID3, TALB, TCOM, TCON, TDRC, TIT2, TPE1, TPE2, TPUB, TXXX, CTOCFlags, Frame, PictureType,
 )
+from mutagen.id3._tags import save_frame
 
 from ..errors import EncodingError
 from .base import AudioWriter
@@ -29,6 +30,27 @@ _UTF8 = 3
 """ID3v2.4 text encoding number for UTF-8."""
 _NO_OFFSET = 0xFFFFFFFF
 """CHAP byte offsets meaning "use the times" (the ID3 chapter spec's sentinel)."""
+
+
+def _frame_order(frame: Frame) -> tuple[int, int]:
+    if frame.FrameID == "CTOC":
+        return (1, 0)
+    if frame.FrameID == "CHAP":
+        return (2, int(frame.start_time))
+    return (3 if frame.FrameID == "APIC" else 0, 0)
+
+
+class _OrderedID3(ID3):
+    """An ID3 tag that saves its chapters in time order.
+
+    mutagen orders frames by size, which shuffles CHAP frames; ffmpeg and the players built on it
+    list chapters in file order and ignore CTOC. This overrides mutagen's frame serializer, a
+    private method, so ``test_writers`` checks the order read back.
+    """
+
+    def _write(self, config: object) -> bytes:
+        frames = sorted(self.values(), key=_frame_order)
+        return b"".join(save_frame(frame, config=config) for frame in frames)
 
 
 class Mp3Writer(AudioWriter):
@@ -64,7 +86,7 @@ class Mp3Writer(AudioWriter):
 
     def _tag(self) -> ID3:
         m = self.meta
-        tag = ID3()
+        tag = _OrderedID3()
         if m.title:
             tag.add(TIT2(encoding=_UTF8, text=[m.title]))
             tag.add(TALB(encoding=_UTF8, text=[m.title]))

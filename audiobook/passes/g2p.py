@@ -1,0 +1,366 @@
+"""G2P: text to phonemes with espeak-ng (through phonemizer), mapped onto Kokoro's vocabulary.
+
+espeak-ng comes from the ``espeakng-loader`` wheel, so nothing has to be installed on the system.
+Kokoro was trained on misaki's phoneme style, which differs from espeak's output in known ways
+(two-letter diphthongs, tie bars, ``ɚ``, ``r``...); ``to_vocab`` rewrites espeak output into that
+style and reports every symbol it still has to drop.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import replace
+from importlib import resources
+
+import espeakng_loader
+from phonemizer.backend import EspeakBackend
+from phonemizer.backend.espeak.wrapper import EspeakWrapper
+
+from ..diagnostics import Reporter
+from ..model import Block, Book, Chapter, Phonemes, Segment, Speech
+from .sentences import abbreviations
+
+__all__ = ["VOCAB", "espeak_voice", "phonemize", "phonemize_many", "to_vocab", "phonemize_book"]
+
+log = logging.getLogger(__name__)
+
+# phonemizer warns on every batch about word-count mismatches and language switches; neither is
+# actionable here, and what the pipeline loses is reported through the Reporter instead.
+_espeak_log = logging.getLogger(__name__ + ".espeak")
+_espeak_log.setLevel(logging.ERROR)
+
+VOCAB: frozenset[str] = frozenset(
+    json.loads((resources.files("audiobook") / "data" / "vocab.json").read_text(encoding="utf-8"))
+)
+"""Every symbol Kokoro's model knows."""
+
+TIE = "\u0361"
+
+# BCP-47 tag (lower case) → espeak-ng voice. Tags not listed fall back to espeak's own names.
+_VOICES = {
+    "en": "en-us",
+    "en-us": "en-us",
+    "en-gb": "en-gb",
+    "en-uk": "en-gb",
+    "en-au": "en-gb",
+    "en-nz": "en-gb",
+    "en-ie": "en-gb",
+    "en-za": "en-gb",
+    "es": "es",
+    "fr": "fr-fr",
+    "it": "it",
+    "pt": "pt-br",
+    "pt-br": "pt-br",
+    "pt-pt": "pt",
+    "hi": "hi",
+    "zh": "cmn",
+    "cmn": "cmn",
+    "ja": "ja",
+}
+
+# Rewrites for every language: espeak's tied pairs become misaki's one-letter symbols.
+_COMMON = [
+    (f"a{TIE}ɪ", "I"),
+    (f"a{TIE}ʊ", "W"),
+    (f"e{TIE}ɪ", "A"),
+    (f"o{TIE}ʊ", "O"),
+    (f"ə{TIE}ʊ", "Q"),
+    (f"ɔ{TIE}ɪ", "Y"),
+    (f"d{TIE}ʒ", "ʤ"),
+    (f"t{TIE}ʃ", "ʧ"),
+    (f"t{TIE}s", "ʦ"),
+    (f"d{TIE}z", "ʣ"),
+    (f"t{TIE}ɕ", "ʨ"),
+    (f"d{TIE}ʑ", "ʥ"),
+    ("ɚ", "əɹ"),
+    ("ɝ", "ɜɹ"),
+    ("ɬ", "l"),
+    ("g", "ɡ"),
+    ("\n", " "),
+    ("«", "“"),
+    ("»", "”"),
+    ("[", "("),
+    ("]", ")"),
+    ("{", "("),
+    ("}", ")"),
+    # Kokoro has no inverted marks; the closing ? or ! carries the intonation.
+    ("¡", ""),
+    ("¿", ""),
+    # espeak joins clitics with a hyphen (French "lə-"); it is not a sound.
+    ("-", ""),
+]
+
+# English only: misaki's fallback rules, and what espeak writes without a tie bar.
+_ENGLISH = [
+    (f"ʔn{chr(0x329)}", "tᵊn"),
+    (f"ə{TIE}l", "ᵊl"),
+    (f"n{chr(0x329)}", "ᵊn"),
+    (f"l{chr(0x329)}", "ᵊl"),
+    ("aɪ", "I"),
+    ("aʊ", "W"),
+    ("eɪ", "A"),
+    ("ɔɪ", "Y"),
+    ("dʒ", "ʤ"),
+    ("tʃ", "ʧ"),
+    ("ʔ", "t"),
+    ("r", "ɹ"),
+    ("x", "k"),
+    ("ç", "k"),
+    ("ɐ", "ə"),
+]
+_EN_US = [("oʊ", "O"), ("ɜːɹ", "ɜɹ"), ("ɜː", "ɜɹ"), ("ː", ""), ("ɾ", "T")]
+_EN_GB = [("əʊ", "Q")]
+
+_INNER_PERIOD = re.compile(r"(?<=[^\s.…])\.(?=[^\s.…,;:!?\"”)])")
+_SPACES = re.compile(r"\s+")
+_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_DIGITS = re.compile(r"[0-9]")
+_TOKEN = re.compile(r"\S+")
+_INITIAL = re.compile(r"^[A-Z]\.$")
+
+
+@functools.lru_cache(maxsize=1)
+def _load_espeak() -> None:
+    # espeak-ng from the wheel, once per process, before the first backend is made.
+    EspeakWrapper.set_library(espeakng_loader.get_library_path())
+    EspeakWrapper.set_data_path(espeakng_loader.get_data_path())
+
+
+@functools.lru_cache(maxsize=1)
+def _espeak_languages() -> frozenset[str]:
+    _load_espeak()
+    return frozenset(EspeakBackend.supported_languages())
+
+
+def espeak_voice(lang: str) -> str | None:
+    """The espeak-ng voice for a BCP-47 tag, or ``None`` when espeak has none."""
+    tag = lang.strip().lower().replace("_", "-")
+    primary = tag.split("-")[0]
+    for key in (tag, primary):
+        if key in _VOICES:
+            return _VOICES[key]
+    known = _espeak_languages()
+    for key in (tag, primary):
+        if key in known:
+            return key
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _backend(voice: str) -> EspeakBackend:
+    _load_espeak()
+    # Tie bars mark which letter pairs espeak means as one sound, so that to_vocab merges
+    # diphthongs and affricates without touching two vowels that merely stand side by side.
+    return EspeakBackend(
+        voice,
+        preserve_punctuation=True,
+        with_stress=True,
+        tie=True,
+        language_switch="remove-flags",
+        logger=_espeak_log,
+    )
+
+
+def _prepare(text: str, voice: str) -> str:
+    """Text as espeak should see it: no newlines, no sentence-final period after abbreviations."""
+    text = _SPACES.sub(" ", text).strip()
+    if not voice.startswith("en"):
+        return text
+    # "Mr." is read as "mister." and the model hears a sentence end; drop the period unless it
+    # really ends the sentence. Dotted abbreviations keep their inner dots (espeak spells them).
+    abbrevs = abbreviations("en")
+    tokens = list(_TOKEN.finditer(text))
+    out = []
+    last = 0
+    for i, m in enumerate(tokens):
+        word = m.group().lstrip("(“\"'")
+        if i + 1 < len(tokens) and word.endswith(".") and (
+            word[:-1].lower() in abbrevs or _INITIAL.match(word)
+        ):
+            out.append(text[last : m.end() - 1])
+            last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def phonemize_many(texts: list[str], lang: str) -> list[str]:
+    """espeak-ng phonemes (with tie bars) for each text, in one batch; blank texts give ``""``."""
+    voice = espeak_voice(lang)
+    if voice is None:
+        raise ValueError(f"espeak-ng has no voice for language {lang!r}")
+    prepared = [_prepare(t, voice) for t in texts]
+    todo = [i for i, t in enumerate(prepared) if t]
+    out = [""] * len(texts)
+    if not todo:
+        return out
+    backend = _backend(voice)
+    batch = [prepared[i] for i in todo]
+    result = backend.phonemize(batch, strip=True, njobs=1)
+    if len(result) != len(batch):
+        # phonemizer drops items that phonemize to nothing; redo one by one to stay aligned.
+        result = [(backend.phonemize([t], strip=True, njobs=1) or [""])[0] for t in batch]
+    for i, ph in zip(todo, result):
+        out[i] = ph
+    return out
+
+
+def phonemize(text: str, lang: str) -> str:
+    """espeak-ng phonemes (with tie bars) for one text; see ``to_vocab`` for Kokoro's form."""
+    return phonemize_many([text], lang)[0]
+
+
+def _rules(lang: str) -> list[tuple[str, str]]:
+    voice = espeak_voice(lang) or lang.lower()
+    rules = list(_COMMON)
+    if voice.startswith("en"):
+        rules += _ENGLISH + (_EN_GB if voice == "en-gb" else _EN_US)
+    return rules
+
+
+def _strip_marks(ph: str) -> str:
+    # A letter with a diacritic Kokoro lacks keeps its base letter (espeak's "ä" → "a");
+    # combining marks that are in the vocabulary (nasal tilde) stay.
+    out = []
+    for ch in ph:
+        if ch in VOCAB:
+            out.append(ch)
+            continue
+        decomposed = unicodedata.normalize("NFD", ch)
+        if unicodedata.combining(decomposed[0]):
+            continue
+        if len(decomposed) > 1 and decomposed[0] in VOCAB:
+            out.append(decomposed[0] + "".join(c for c in decomposed[1:] if c in VOCAB))
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def to_vocab(ph: str, lang: str, reporter: Reporter, where: str | None = None) -> str:
+    """espeak-ng output rewritten into Kokoro's phoneme style; symbols still unknown are dropped and reported."""
+    for old, new in _rules(lang):
+        ph = ph.replace(old, new)
+    ph = ph.replace(TIE, "")
+    if (espeak_voice(lang) or "") == "cmn":
+        # espeak writes Mandarin tones as digits; Kokoro's Mandarin style has none of them.
+        ph = _DIGITS.sub("", ph)
+    ph = _strip_marks(ph)
+    # A period inside a word ("ˈeɪ.ˈɛm" for a.m.) is no sentence end.
+    ph = _INNER_PERIOD.sub("", ph)
+    ph = _SPACES.sub(" ", ph).strip()
+    unknown = {ch for ch in ph if ch not in VOCAB}
+    if not unknown:
+        return ph
+    for word in ph.split(" "):
+        for ch in sorted({c for c in word if c in unknown}):
+            reporter.report(
+                "phoneme-dropped",
+                f"phoneme {ch!r} (U+{ord(ch):04X}) in '{word}' is not in Kokoro's vocabulary; dropped",
+                where,
+            )
+    return _SPACES.sub(" ", "".join(ch for ch in ph if ch in VOCAB)).strip()
+
+
+def _speakable(ph: str) -> bool:
+    return any(ch.isalpha() for ch in ph)
+
+
+def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = None) -> Book:
+    """Replace every ``Speech`` with ``Phonemes`` in Kokoro's vocabulary; overrides are only checked."""
+    default = default_lang or book.meta.language
+    if espeak_voice(default) is None:
+        reporter.report("no-g2p", f"no espeak-ng voice for the book's language {default!r}; using en-us")
+        default = "en-us"
+
+    # Collect every text first so that each language is phonemized in one batch.
+    todo: dict[str, list[tuple[int, int, int]]] = {}
+    texts: dict[tuple[int, int, int], str] = {}
+    said: set[str] = set()
+    for ci, ch in enumerate(book.chapters):
+        for bi, block in enumerate(ch.blocks):
+            for si, seg in enumerate(block.segments):
+                where = _where(seg, ch)
+                if isinstance(seg, Phonemes) and seg.override:
+                    _check_override(seg, reporter, where)
+                if not isinstance(seg, Speech):
+                    continue
+                lang = _lang_for(seg.ctx.lang or default, default, reporter, said)
+                if lang.lower().startswith("ja") and _KANJI.search(seg.text):
+                    reporter.report(
+                        "no-g2p",
+                        f"Japanese text with kanji needs a Japanese reader that is not installed "
+                        f"(pyopenjtalk); not spoken: '{_clip(seg.text)}'",
+                        where,
+                    )
+                    continue
+                todo.setdefault(lang, []).append((ci, bi, si))
+                texts[(ci, bi, si)] = seg.text
+
+    done: dict[tuple[int, int, int], str] = {}
+    for lang, keys in todo.items():
+        raw = phonemize_many([texts[k] for k in keys], lang)
+        for key, ph in zip(keys, raw):
+            ci, bi, si = key
+            seg = book.chapters[ci].blocks[bi].segments[si]
+            done[key] = to_vocab(ph, lang, reporter, _where(seg, book.chapters[ci]))
+
+    chapters = []
+    for ci, ch in enumerate(book.chapters):
+        blocks = []
+        for bi, block in enumerate(ch.blocks):
+            segs: list[Segment] = []
+            for si, seg in enumerate(block.segments):
+                if not isinstance(seg, Speech):
+                    segs.append(seg)
+                    continue
+                ph = done.get((ci, bi, si))
+                if ph is None:
+                    continue  # reported above
+                if not _speakable(ph):
+                    log.debug("nothing to speak in %r", seg.text)
+                    continue
+                segs.append(Phonemes(ph, seg.text, seg.ctx, seg.source))
+            blocks.append(replace(block, segments=tuple(segs)))
+        chapters.append(replace(ch, blocks=tuple(blocks)))
+    return replace(book, chapters=tuple(chapters))
+
+
+def _lang_for(lang: str, default: str, reporter: Reporter, said: set[str]) -> str:
+    voice = espeak_voice(lang)
+    if voice is None:
+        if lang not in said:
+            said.add(lang)
+            reporter.report("no-g2p", f"no espeak-ng voice for language {lang!r}; read as {default!r}")
+        return default
+    if voice == "cmn" and lang not in said:
+        said.add(lang)
+        reporter.report(
+            "g2p-approximate",
+            f"language {lang!r} is phonemized by espeak-ng without tones, not in Kokoro's Mandarin style",
+        )
+    return lang
+
+
+def _check_override(seg: Phonemes, reporter: Reporter, where: str | None) -> None:
+    for ch in sorted({c for c in seg.ph if c not in VOCAB}):
+        reporter.report(
+            "phoneme-dropped",
+            f"phoneme {ch!r} (U+{ord(ch):04X}) in the pronunciation of '{_clip(seg.text)}' "
+            f"is not in Kokoro's vocabulary; it will be dropped",
+            where,
+        )
+
+
+def _where(seg: Segment, ch: Chapter) -> str | None:
+    source = getattr(seg, "source", None)
+    return source or ch.source or (f"chapter '{ch.title}'" if ch.title else None)
+
+
+def _clip(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+_ = Block  # re-exported type used in annotations of callers

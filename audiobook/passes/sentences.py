@@ -1,0 +1,167 @@
+"""Sentence splitting: each run of text in a block is cut into sentences with a sentence break between.
+
+Punkt (nltk) does the work with parameters the project ships (``data/punkt_<lang>.txt``); nothing is
+trained or downloaded at run time. A language without a list gets Punkt with no abbreviations;
+Chinese and Japanese, written without spaces, are cut after their full-width end marks.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass, replace
+from importlib import resources
+
+from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
+
+from ..config import Pauses
+from ..diagnostics import Reporter
+from ..model import Block, Book, Break, Mark, Phonemes, Segment, Speech
+
+__all__ = ["split_sentences", "split_text", "abbreviations"]
+
+log = logging.getLogger(__name__)
+
+_CJK = {"zh", "ja", "cmn", "yue"}
+_CJK_END = re.compile(r"[。！？!?]+[」』”’）)]*")
+_NO_BEFORE_NUMBER = re.compile(r"\bNo\.\s*$", re.IGNORECASE)
+_CLOSERS = ".,;:!?…)]}”’\"'"
+
+
+def _primary(lang: str) -> str:
+    return lang.lower().replace("_", "-").split("-")[0]
+
+
+@functools.lru_cache(maxsize=None)
+def abbreviations(lang: str) -> frozenset[str]:
+    """The shipped abbreviation list for ``lang`` (lower case, no final period); empty if none."""
+    name = f"punkt_{_primary(lang)}.txt"
+    path = resources.files("audiobook") / "data" / name
+    if not path.is_file():
+        return frozenset()
+    words = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(w for w in words if w and not w.startswith("#"))
+
+
+class _LangVars(PunktLanguageVars):
+    """Punkt's defaults plus the Devanagari danda as a sentence end."""
+
+    sent_end_chars = (".", "?", "!", "\u0964")
+
+
+@functools.lru_cache(maxsize=None)
+def _tokenizer(lang: str) -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = set(abbreviations(lang))
+    return PunktSentenceTokenizer(params, lang_vars=_LangVars())
+
+
+def _boundaries(text: str, lang: str) -> list[int]:
+    """Offsets in ``text`` where a new sentence starts (never 0)."""
+    if _primary(lang) in _CJK:
+        cuts = [m.end() for m in _CJK_END.finditer(text)]
+    else:
+        cuts = [start for start, _ in _tokenizer(lang).span_tokenize(text)][1:]
+        # "No." is not in the abbreviation list because "she said no." ends a sentence;
+        # before a number it is the abbreviation of "number".
+        cuts = [
+            c for c in cuts if not (_NO_BEFORE_NUMBER.search(text[:c]) and text[c:].lstrip()[:1].isdigit())
+        ]
+    return [c for c in cuts if 0 < c < len(text.rstrip())]
+
+
+def split_text(text: str, lang: str) -> list[str]:
+    """``text`` cut into sentences (stripped, none empty)."""
+    cuts = [0, *_boundaries(text, lang), len(text)]
+    return [p for p in (text[a:b].strip() for a, b in zip(cuts, cuts[1:])) if p]
+
+
+@dataclass
+class _Entry:
+    """A segment (or piece of one) of a run, with where it starts in the joined text."""
+
+    seg: Segment
+    start: int
+    speaks: bool
+
+
+def _split_run(run: list[Segment], lang: str, gap: int) -> list[Segment]:
+    # Join the run's text so that a sentence spanning several segments (emphasis, a voice
+    # change, a pronunciation override) is seen whole by the splitter.
+    joined = ""
+    spans: list[tuple[Segment, int, int]] = []
+    for seg in run:
+        text = seg.text if isinstance(seg, (Speech, Phonemes)) else ""
+        if text and joined and not joined[-1].isspace() and not text[0].isspace() and text[0] not in _CLOSERS:
+            joined += " "
+        spans.append((seg, len(joined), len(joined) + len(text)))
+        joined += text
+    cuts = _boundaries(joined, lang)
+    # A pronunciation override is never cut: a boundary inside one moves to its end.
+    for seg, start, end in spans:
+        if isinstance(seg, Phonemes):
+            cuts = [end if start < c < end else c for c in cuts]
+    cuts = sorted(set(cuts))
+
+    entries: list[_Entry] = []
+    for seg, start, end in spans:
+        if isinstance(seg, Speech):
+            inner = [c - start for c in cuts if start < c < end]
+            bounds = [0, *inner, len(seg.text)]
+            for a, b in zip(bounds, bounds[1:]):
+                piece = seg.text[a:b]
+                if piece.strip():
+                    lead = len(piece) - len(piece.lstrip())
+                    entries.append(_Entry(replace(seg, text=piece.strip()), start + a + lead, True))
+        else:
+            entries.append(_Entry(seg, start, isinstance(seg, Phonemes)))
+
+    out: list[Segment] = []
+    pending = iter(cuts)
+    next_cut = next(pending, None)
+    spoken = False
+    for entry in entries:
+        crossed = False
+        while next_cut is not None and entry.start >= next_cut:
+            crossed = True
+            next_cut = next(pending, None)
+        if crossed and spoken and entry.speaks:
+            out.append(Break(gap, "sentence"))
+            spoken = False
+        out.append(entry.seg)
+        spoken = spoken or entry.speaks
+    return out
+
+
+def _split_block(block: Block, default_lang: str, gap: int) -> Block:
+    out: list[Segment] = []
+    run: list[Segment] = []
+
+    def flush() -> None:
+        speaking = [s for s in run if isinstance(s, (Speech, Phonemes))]
+        if speaking:
+            lang = speaking[0].ctx.lang or default_lang
+            out.extend(_split_run(run, lang, gap))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for seg in block.segments:
+        if isinstance(seg, (Speech, Phonemes, Mark)):
+            run.append(seg)
+        else:
+            flush()
+            out.append(seg)
+    flush()
+    return replace(block, segments=tuple(out))
+
+
+def split_sentences(book: Book, reporter: Reporter, pauses: Pauses | None = None) -> Book:
+    """Return ``book`` with its text cut into sentences and ``Break(kind="sentence")`` between them."""
+    gap = (pauses or Pauses()).sentence
+    chapters = tuple(
+        replace(ch, blocks=tuple(_split_block(b, book.meta.language, gap) for b in ch.blocks))
+        for ch in book.chapters
+    )
+    return replace(book, chapters=chapters)

@@ -1,0 +1,220 @@
+"""Safe parsing of SSML text into an lxml tree, strict or with recovery.
+
+Safety comes first: a document that declares a DOCTYPE or an ENTITY is refused before any parser
+sees it, so entity-expansion bombs and external entities (which can read local files) never run;
+the parser itself is also built with entity resolution, DTD loading and network access off.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html.entities
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from lxml import etree
+
+from .items import Diagnostic, SSMLError
+
+__all__ = ["SSML_NS", "XML_NS", "Document", "parse"]
+
+log = logging.getLogger(__name__)
+
+SSML_NS = "http://www.w3.org/2001/10/synthesis"
+"""The SSML 1.1 namespace; elements in it and in no namespace are both read as SSML."""
+
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+"""The namespace of ``xml:lang``."""
+
+_XML_DECL = re.compile(r"^\s*<\?xml\b[^>]*\?>")
+_DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)\b", re.IGNORECASE)
+_BAD_CHARS = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+_ENTITY = re.compile(r"&(?:(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};)|([A-Za-z_][\w.-]*);)?")
+_LOOSE_LT = re.compile(r"<(?![A-Za-z_/!?])")
+_PREFIX = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")
+_TAG = re.compile(r"<[^>]*>")
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+_MAX_DEPTH_HINT = "Excessive depth"
+
+Warn = Callable[[Diagnostic], None]
+
+
+@dataclass
+class Document:
+    """A parsed SSML document and the text its line and column numbers refer to."""
+
+    root: etree._Element
+    """The root element (a ``<speak>``, or one added around the content during recovery)."""
+    text: str
+    """The document text as parsed (newlines normalized, XML declaration blanked out)."""
+    source: str = "<ssml>"
+    """Name of the document for messages."""
+    wrapped: bool = False
+    """True when ``root`` was added during recovery and stands nowhere in ``text``."""
+    meta: dict[str, str] = field(default_factory=dict)
+    """``<meta name content>`` pairs."""
+
+    @property
+    def lang(self) -> str | None:
+        """``xml:lang`` of the document's ``<speak>``, lower case."""
+        speak = self.root
+        if self.wrapped:
+            speak = next((el for el in self.root.iter() if el is not self.root and _local(el) == "speak"), self.root)
+        value = speak.get(f"{{{XML_NS}}}lang") or speak.get("lang")
+        return value.strip().lower() if value else None
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _parser(recover: bool) -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        recover=recover,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+def _decode(data: str | bytes, source: str, strict: bool, warn: Warn) -> str:
+    if isinstance(data, str):
+        return data
+    if data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        m = _ENCODING.match(data)
+        encoding = m.group(1).decode("ascii") if m else "utf-8"
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            if strict:
+                raise SSMLError(f"unknown encoding {encoding!r}; save the file as UTF-8", source, 1, 1) from None
+            warn(Diagnostic("encoding", f"unknown encoding {encoding!r}; read as UTF-8", source, 1, 1))
+            encoding = "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"bytes are not valid {encoding}; save the file as UTF-8"
+        if strict:
+            raise SSMLError(message, source, line, column) from None
+        warn(Diagnostic("encoding", message + " (bad bytes replaced)", source, line, column))
+        return data.decode(encoding, errors="replace")
+
+
+def _fix_entity(m: re.Match[str]) -> str:
+    if m.group(1):
+        return m.group(0)
+    name = m.group(2)
+    if name is None:
+        return "&amp;"
+    if name in _XML_ENTITIES:
+        return m.group(0)
+    codepoint = html.entities.name2codepoint.get(name)
+    return f"&#{codepoint};" if codepoint is not None else f"&amp;{name};"
+
+
+def _plain(text: str) -> etree._Element:
+    """Last resort of recovery: the words with every tag dropped."""
+    root = etree.Element(f"{{{SSML_NS}}}speak")
+    words = html.unescape(_TAG.sub(" ", text))
+    root.text = _BAD_CHARS.sub(" ", words)
+    return root
+
+
+def _recover(text: str) -> tuple[etree._Element, bool]:
+    """Parse malformed SSML: declare stray prefixes, escape loose ``&`` and ``<``, wrap in ``<speak>``."""
+    prefixes = {p for m in _PREFIX.finditer(text) for p in m.groups() if p and p not in ("xml", "xmlns")}
+    declarations = "".join(f' xmlns:{p}="urn:x-ssml-undeclared:{p}"' for p in sorted(prefixes))
+    fixed = _LOOSE_LT.sub("&lt;", _ENTITY.sub(_fix_entity, text))
+    # The wrapper stays on line 1 with no newline, so every line number still matches the input.
+    wrapped = f'<speak xmlns="{SSML_NS}"{declarations}>{fixed}</speak>'
+    try:
+        root = etree.fromstring(wrapped, _parser(recover=True))
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None:
+        return _plain(text), True
+    return root, True
+
+
+def parse(
+    data: str | bytes,
+    *,
+    source: str = "<ssml>",
+    strict: bool = False,
+    warn: Warn | None = None,
+) -> Document:
+    """Parse SSML safely; in lenient mode recover what can be read and warn, in strict mode raise."""
+    report: Warn = warn or (lambda d: log.warning("%s", d))
+    text = _decode(data, source, strict, report)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    decl = _XML_DECL.match(text)
+    if decl:
+        # Blank the declaration out rather than cut it, so line and column numbers stay true.
+        text = re.sub(r"[^\n]", " ", decl.group(0)) + text[decl.end() :]
+    found = _DECLARATION.search(text)
+    if found:
+        line, column = _line_col(text, found.start())
+        raise SSMLError(
+            f"<!{found.group(1).upper()}> declarations are refused (they can read files or expand without "
+            "bound); remove it, SSML needs none",
+            source,
+            line,
+            column,
+        )
+    bad = _BAD_CHARS.search(text)
+    if bad:
+        line, column = _line_col(text, bad.start())
+        message = f"character U+{ord(bad.group(0)):04X} is not allowed in XML"
+        if strict:
+            raise SSMLError(message + "; remove it", source, line, column)
+        report(Diagnostic("bad-character", message + "; replaced by a space", source, line, column))
+        text = _BAD_CHARS.sub(" ", text)
+    if not text.strip():
+        if strict:
+            raise SSMLError("empty document; an SSML document is a <speak> element", source, 1, 1)
+        return Document(etree.Element(f"{{{SSML_NS}}}speak"), text, source, wrapped=True)
+    wrapped = False
+    try:
+        root = etree.fromstring(text, _parser(recover=False))
+    except etree.XMLSyntaxError as exc:
+        message = re.sub(r", line \d+, column \d+$", "", exc.msg or "syntax error")
+        line, column = exc.position if exc.position else (None, None)
+        if strict:
+            raise SSMLError(f"malformed SSML: {message}", source, line, column) from None
+        if _MAX_DEPTH_HINT in message:
+            report(Diagnostic("too-deep", "elements nested too deep; markup dropped, text read", source, line, column))
+            root, wrapped = _plain(text), True
+        else:
+            report(Diagnostic("recovered", f"malformed SSML recovered: {message}", source, line, column))
+            root, wrapped = _recover(text)
+    else:
+        if _local(root) != "speak":
+            line = root.sourceline
+            message = f"the root element is <{root.tag if isinstance(root.tag, str) else '?'}>, not <speak>"
+            if strict:
+                raise SSMLError(message + "; wrap the document in <speak>", source, line, None)
+            report(Diagnostic("no-speak", message + "; read as if wrapped in <speak>", source, line, None))
+    doc = Document(root, text, source, wrapped)
+    for el in root.iter("{*}meta", "meta"):
+        name, content = el.get("name"), el.get("content")
+        if name and content is not None:
+            doc.meta.setdefault(name.strip().lower(), content.strip())
+    return doc

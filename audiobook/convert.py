@@ -53,8 +53,8 @@ class ConvertOptions:
     """Structural gaps and break strengths."""
     bitrate: str | None = None
     """Encoder bitrate (``64k``); ``None``: the writer's default."""
-    progress: Callable[[int, float], None] | None = None
-    """Called after each unit with (units done, seconds of audio so far)."""
+    progress: Callable[[int, int, float], None] | None = None
+    """Called before the first unit and after each with (units done, units in all, seconds of audio)."""
 
 
 @dataclass(frozen=True)
@@ -142,15 +142,18 @@ def render_plans(
     synth: Synthesizer,
     plans: list[ChapterPlan],
     sink: Callable[[Chunk], None],
-    progress: Callable[[int, float], None] | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> None:
     """Stream every chunk of the plans into ``sink``."""
+    total = sum(isinstance(item, Unit) for plan in plans for item in plan.items)
     done = 0
+    if progress is not None:
+        progress(0, total, 0.0)
     for chunk in synth.stream(plans):
         sink(chunk)
         if chunk.kind == "speech" and progress is not None:
             done += 1
-            progress(done, synth.stats.audio_s)
+            progress(done, total, synth.stats.audio_s)
 
 
 def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> ConvertResult:

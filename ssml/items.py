@@ -42,13 +42,18 @@ class Diagnostic:
     column: int | None = None
     """1-based column of the element's ``<``, when known."""
 
-    def __str__(self) -> str:
+    @property
+    def where(self) -> str:
+        """``source:line:column``, as much of it as is known."""
         where = self.source
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ class AudioRef:
 
     src: str
     """The ``src`` attribute, as written."""
-    fallback: tuple["Item", ...]
+    fallback: tuple[Item, ...]
     """Items lowered from the element's content."""
     ctx: Ctx
     """Context in force."""

@@ -9,13 +9,13 @@ import bisect
 import logging
 import re
 from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Callable, Iterator
 
 from lxml import etree
 
 from .items import AudioRef, Bookmark, Ctx, Diagnostic, Item, Pause, Phoneme, SSMLError, Text
-from .parse import SSML_NS, XML_NS, Document, parse
+from .parse import SSML_NS, XML_NS, Document, parse, sourceline, split_tag
 from .values import DEFAULT_STRENGTHS, parse_pitch, parse_rate, parse_time, parse_volume
 from .xsampa import xsampa_to_ipa
 
@@ -43,7 +43,7 @@ class _Positions:
 
     def __init__(self, text: str):
         masked = _MASK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
-        starts = [0] + [i + 1 for i, c in enumerate(masked) if c == "\n"]
+        starts = [0] + [m.end() for m in re.finditer("\n", masked)]
         self._tags: dict[tuple[int, str], deque[tuple[int, int]]] = defaultdict(deque)
         for m in _START_TAG.finditer(masked):
             line = bisect.bisect_right(starts, m.start())
@@ -51,13 +51,14 @@ class _Positions:
             self._tags[(end_line, m.group(1))].append((line, m.start() - starts[line - 1] + 1))
 
     def at(self, el: etree._Element) -> tuple[int | None, int | None]:
-        qname = etree.QName(el).localname
+        qname = split_tag(el.tag)[1]
         if el.prefix:
             qname = f"{el.prefix}:{qname}"
-        found = self._tags.get((el.sourceline or 0, qname))
+        line = sourceline(el)
+        found = self._tags.get((line or 0, qname))
         if found:
             return found.popleft()
-        return el.sourceline, None
+        return line, None
 
 
 class _Lowerer:
@@ -84,10 +85,11 @@ class _Lowerer:
 
     # -- reporting -----------------------------------------------------------------------------
 
-    def problem(self, code: str, message: str, line: int | None, column: int | None) -> None:
+    def problem(self, code: str, message: str, instead: str, line: int | None, column: int | None) -> None:
+        """Raise ``message`` in strict mode; otherwise warn, saying what was done ``instead``."""
         if self.strict:
             raise SSMLError(message, self.doc.source, line, column)
-        self.warn(Diagnostic(code, message, self.doc.source, line, column))
+        self.warn(Diagnostic(code, f"{message}; {instead}", self.doc.source, line, column))
 
     # -- output --------------------------------------------------------------------------------
 
@@ -114,24 +116,47 @@ class _Lowerer:
 
     def finish(self, items: list[Item]) -> list[Item]:
         """Collapse whitespace, trim it at edges and around pauses, merge pauses that touch."""
-        items = [replace(it, text=_SPACE.sub(" ", it.text)) if isinstance(it, Text) else it for it in items]
-        solid = [i for i, it in enumerate(items) if not isinstance(it, Bookmark)]
+        # A lone space between differently-marked words joins the word before (or after) rather
+        # than standing as an item of its own, which would make a unit of silence.
+        joined: list[Item] = []
+        space = False
+        for it in items:
+            if isinstance(it, Text):
+                text = _SPACE.sub(" ", it.text)
+                if not text.strip():
+                    if joined and isinstance(joined[-1], Text):
+                        joined[-1] = replace(joined[-1], text=joined[-1].text.rstrip() + " ")
+                    else:
+                        space = True
+                    continue
+                if space:
+                    text = " " + text.lstrip()
+                if joined and isinstance(joined[-1], Text) and joined[-1].ctx == it.ctx:
+                    last = joined[-1]
+                    joined[-1] = replace(last, text=_SPACE.sub(" ", last.text + text))
+                    space = False
+                    continue
+                if joined and isinstance(joined[-1], Text) and joined[-1].text.endswith(" "):
+                    text = text.lstrip()
+                it = replace(it, text=text)
+            if not isinstance(it, Bookmark):
+                space = False
+            joined.append(it)
+        solid = [i for i, it in enumerate(joined) if not isinstance(it, Bookmark)]
         for n, i in enumerate(solid):
-            it = items[i]
+            it = joined[i]
             if not isinstance(it, Text):
                 continue
-            before = items[solid[n - 1]] if n > 0 else None
-            after = items[solid[n + 1]] if n + 1 < len(solid) else None
+            before = joined[solid[n - 1]] if n > 0 else None
+            after = joined[solid[n + 1]] if n + 1 < len(solid) else None
             text = it.text
             if before is None or isinstance(before, Pause):
                 text = text.lstrip()
             if after is None or isinstance(after, Pause):
                 text = text.rstrip()
-            items[i] = replace(it, text=text)
+            joined[i] = replace(it, text=text)
         out: list[Item] = []
-        for it in items:
-            if isinstance(it, Text) and not it.text:
-                continue
+        for it in joined:
             if isinstance(it, Pause) and out and isinstance(out[-1], Pause):
                 out[-1] = self.merge(out[-1], it)
                 continue
@@ -149,7 +174,8 @@ class _Lowerer:
             if ms > self.max_break_ms:
                 self.problem(
                     "break-clamped",
-                    f"breaks in a row add up to {ms} ms, over the {self.max_break_ms} ms limit; clamped",
+                    f"breaks in a row add up to {ms} ms, over the {self.max_break_ms} ms limit",
+                    "clamped",
                     None,
                     None,
                 )
@@ -188,14 +214,15 @@ class _Lowerer:
             # Comments and processing instructions: never spoken (their tail is, by the caller).
             self.ctxs.append(ctx)
             return None, False
-        qname = etree.QName(el)
-        local = qname.localname
+        namespace, local = split_tag(el.tag)
         lang = el.get(_LANG) or el.get("lang")
         if lang and lang.strip():
             ctx = replace(ctx, lang=lang.strip().lower())
-        if qname.namespace not in (None, SSML_NS):
+        if namespace not in (None, SSML_NS):
             name = f"{el.prefix}:{local}" if el.prefix else local
-            self.problem("vendor-element", f"<{name}> is not SSML 1.1; its text is read, its effect is not", line, column)
+            self.problem(
+                "vendor-element", f"<{name}> is not SSML 1.1", "its text is read, its effect is not", line, column
+            )
             return self.enter(el, ctx, None, line, column)
         if local in _CONTAINERS:
             return self.enter(el, ctx, None, line, column)
@@ -214,8 +241,13 @@ class _Lowerer:
         if local == "emphasis":
             level = (el.get("level") or "moderate").strip().lower()
             if level not in _EMPHASIS_LEVELS:
-                self.problem("bad-value", f"emphasis level {level!r} is not one of {', '.join(_EMPHASIS_LEVELS)}; "
-                             "using moderate", line, column)
+                self.problem(
+                    "bad-value",
+                    f"emphasis level {level!r} is not one of {', '.join(_EMPHASIS_LEVELS)}",
+                    "using moderate",
+                    line,
+                    column,
+                )
                 level = "moderate"
             return self.enter(el, replace(ctx, emphasis=level), None, line, column)
         if local == "phoneme":
@@ -224,7 +256,7 @@ class _Lowerer:
         if local == "sub":
             alias = el.get("alias")
             if alias is None:
-                self.problem("bad-value", "<sub> has no alias attribute; its text is read", line, column)
+                self.problem("bad-value", "<sub> has no alias attribute", "its text is read", line, column)
                 return self.enter(el, ctx, None, line, column)
             self.text(alias, ctx, line, column)
             return self.leaf(ctx)
@@ -234,24 +266,29 @@ class _Lowerer:
         if local == "audio":
             src = el.get("src")
             if not src:
-                self.problem("bad-value", "<audio> has no src attribute; its content is read", line, column)
+                self.problem("bad-value", "<audio> has no src attribute", "its content is read", line, column)
                 return self.enter(el, ctx, None, line, column)
             self.collectors.append([])
             return self.enter(el, ctx, "audio", line, column)
         if local == "mark":
-            name = el.get("name")
-            if name:
-                self.add(Bookmark(name))
+            mark = el.get("name")
+            if mark:
+                self.add(Bookmark(mark))
             else:
-                self.problem("bad-value", "<mark> has no name attribute; ignored", line, column)
+                self.problem("bad-value", "<mark> has no name attribute", "ignored", line, column)
             return self.leaf(ctx)
         if local in _SILENT:
             return self.leaf(ctx)
         if local == "lexicon":
-            self.problem("lexicon-ignored", f"<lexicon uri={el.get('uri')!r}> is not applied yet; "
-                         "use <phoneme> for the words it covers", line, column)
+            self.problem(
+                "lexicon-ignored",
+                f"<lexicon uri={el.get('uri')!r}> is not applied yet",
+                "use <phoneme> for the words it covers",
+                line,
+                column,
+            )
             return self.leaf(ctx)
-        self.problem("unknown-element", f"<{local}> is not an SSML element; its text is read", line, column)
+        self.problem("unknown-element", f"<{local}> is not an SSML element", "its text is read", line, column)
         return self.enter(el, ctx, None, line, column)
 
     def enter(
@@ -284,17 +321,23 @@ class _Lowerer:
             try:
                 ms = parse_time(time)
             except ValueError as exc:
-                self.problem("bad-value", f"{exc}; using the strength instead", line, column)
+                self.problem("bad-value", str(exc), "using the strength instead", line, column)
         if ms is None and strength is not None:
             ms = self.strengths.get(strength.strip().lower())
             if ms is None:
-                self.problem("bad-value", f"break strength {strength!r} is not one of "
-                             f"{', '.join(self.strengths)}; using medium", line, column)
+                self.problem(
+                    "bad-value",
+                    f"break strength {strength!r} is not one of {', '.join(self.strengths)}",
+                    "using medium",
+                    line,
+                    column,
+                )
         if ms is None:
             ms = self.strengths.get("medium", DEFAULT_STRENGTHS["medium"])
         if ms > self.max_break_ms:
-            self.problem("break-clamped", f"break of {ms} ms is over the {self.max_break_ms} ms limit; clamped",
-                         line, column)
+            self.problem(
+                "break-clamped", f"break of {ms} ms is over the {self.max_break_ms} ms limit", "clamped", line, column
+            )
             ms = self.max_break_ms
         return Pause(ms)
 
@@ -302,14 +345,21 @@ class _Lowerer:
         name = el.get("name")
         if name and name.strip():
             return replace(ctx, voice="".join(name.split()))
-        others = sorted(k for k in el.attrib if k not in (_LANG, "lang"))
+        others = sorted(str(k) for k in el.attrib if k not in (_LANG, "lang"))
         if others:
-            self.problem("voice-unsupported", f"<voice> chooses by {', '.join(others)}, which is not supported; "
-                         "give a name", line, column)
+            self.problem(
+                "voice-unsupported",
+                f"<voice> chooses by {', '.join(others)}, which is not supported (give a name)",
+                "the voice in force is kept",
+                line,
+                column,
+            )
         return ctx
 
     def prosody(self, el: etree._Element, ctx: Ctx, line: int | None, column: int | None) -> Ctx:
         for attr, value in el.attrib.items():
+            if not isinstance(attr, str) or not isinstance(value, str):
+                continue
             try:
                 if attr == "rate":
                     ctx = replace(ctx, rate=round(ctx.rate * parse_rate(value), 6))
@@ -318,37 +368,43 @@ class _Lowerer:
                 elif attr == "volume":
                     ctx = replace(ctx, volume_db=round(parse_volume(value, ctx.volume_db), 3))
                 elif attr in ("duration", "contour", "range"):
-                    self.problem("prosody-unsupported", f"prosody {attr} is not supported; ignored", line, column)
+                    self.problem("prosody-unsupported", f"prosody {attr} is not supported", "ignored", line, column)
             except ValueError as exc:
-                self.problem("bad-value", f"prosody {attr}: {exc}; ignored", line, column)
+                self.problem("bad-value", f"prosody {attr}: {exc}", "ignored", line, column)
         return ctx
 
     def phoneme(self, el: etree._Element, ctx: Ctx, line: int | None, column: int | None) -> None:
-        text = _SPACE.sub(" ", "".join(el.itertext())).strip()
+        text = _SPACE.sub(" ", "".join(str(t) for t in el.itertext())).strip()
         ph = el.get("ph")
         alphabet = (el.get("alphabet") or "ipa").strip().lower()
         if not ph or not ph.strip():
-            self.problem("bad-value", "<phoneme> has no ph attribute; its text is read", line, column)
+            self.problem("bad-value", "<phoneme> has no ph attribute", "its text is read", line, column)
             self.text(text, ctx, line, column)
             return
         if alphabet == "x-sampa":
             ph = xsampa_to_ipa(ph.strip())
         elif alphabet != "ipa":
-            self.problem("phoneme-alphabet", f"phoneme alphabet {alphabet!r} is not supported (use ipa or "
-                         "x-sampa); its text is read", line, column)
+            self.problem(
+                "phoneme-alphabet",
+                f"phoneme alphabet {alphabet!r} is not supported (use ipa or x-sampa)",
+                "its text is read",
+                line,
+                column,
+            )
             self.text(text, ctx, line, column)
             return
         self.add(Phoneme(ph.strip(), text, ctx, line, column))
 
     def say_as(self, el: etree._Element, ctx: Ctx, line: int | None, column: int | None) -> None:
-        text = "".join(el.itertext())
+        text = "".join(str(t) for t in el.itertext())
         kind = (el.get("interpret-as") or "").strip().lower()
         if kind in _SPELLED:
             # Letters one by one: the spaces make the front end say each as a word.
             text = " ".join(c for c in text if not c.isspace())
         else:
-            self.problem("say-as-unhandled", f"say-as interpret-as={kind!r} is not handled; read as written",
-                         line, column)
+            self.problem(
+                "say-as-unhandled", f"say-as interpret-as={kind!r} is not handled", "read as written", line, column
+            )
         self.text(text, ctx, line, column)
 
 

@@ -11,14 +11,14 @@ import codecs
 import html.entities
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from lxml import etree
 
 from .items import Diagnostic, SSMLError
 
-__all__ = ["SSML_NS", "XML_NS", "Document", "parse"]
+__all__ = ["SSML_NS", "XML_NS", "Document", "parse", "sourceline", "split_tag"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,12 @@ _PREFIX = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Z
 _TAG = re.compile(r"<[^>]*>")
 _XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 _MAX_DEPTH_HINT = "Excessive depth"
+_HINTS = {
+    "EntityRef": " (write a literal & as &amp;)",
+    "Namespace prefix": ' (declare the prefix with xmlns:name="..." on <speak>)',
+    "tag mismatch": " (close the elements in the order they were opened)",
+    "Start tag expected": " (an SSML document is a <speak> element)",
+}
 
 Warn = Callable[[Diagnostic], None]
 
@@ -67,8 +73,22 @@ class Document:
         return value.strip().lower() if value else None
 
 
+def split_tag(tag: str) -> tuple[str | None, str]:
+    """``"{ns}local"`` → ``(ns, local)``; recovery can leave odd names that ``etree.QName`` refuses."""
+    if tag.startswith("{"):
+        ns, _, local = tag[1:].partition("}")
+        return ns, local
+    return None, tag
+
+
+def sourceline(el: etree._Element) -> int | None:
+    """The line lxml recorded for ``el`` (where its start tag ends), if any."""
+    line = el.sourceline
+    return line if isinstance(line, int) else None
+
+
 def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    return split_tag(el.tag)[1] if isinstance(el.tag, str) else ""
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
@@ -163,6 +183,8 @@ def parse(
 ) -> Document:
     """Parse SSML safely; in lenient mode recover what can be read and warn, in strict mode raise."""
     report: Warn = warn or (lambda d: log.warning("%s", d))
+    line: int | None
+    column: int | None
     text = _decode(data, source, strict, report)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     decl = _XML_DECL.match(text)
@@ -198,7 +220,8 @@ def parse(
         message = re.sub(r", line \d+, column \d+$", "", exc.msg or "syntax error")
         line, column = exc.position if exc.position else (None, None)
         if strict:
-            raise SSMLError(f"malformed SSML: {message}", source, line, column) from None
+            hint = next((h for key, h in _HINTS.items() if key in message), "")
+            raise SSMLError(f"malformed SSML: {message}{hint}", source, line, column) from None
         if _MAX_DEPTH_HINT in message:
             report(Diagnostic("too-deep", "elements nested too deep; markup dropped, text read", source, line, column))
             root, wrapped = _plain(text), True
@@ -207,14 +230,16 @@ def parse(
             root, wrapped = _recover(text)
     else:
         if _local(root) != "speak":
-            line = root.sourceline
-            message = f"the root element is <{root.tag if isinstance(root.tag, str) else '?'}>, not <speak>"
+            name = f"{root.prefix}:{_local(root)}" if root.prefix else _local(root)
+            start = text.find(f"<{name}")
+            line, column = _line_col(text, start) if start >= 0 else (sourceline(root), None)
+            message = f"the root element is <{name}>, not <speak>"
             if strict:
-                raise SSMLError(message + "; wrap the document in <speak>", source, line, None)
-            report(Diagnostic("no-speak", message + "; read as if wrapped in <speak>", source, line, None))
+                raise SSMLError(message + "; wrap the document in <speak>", source, line, column)
+            report(Diagnostic("no-speak", message + "; read as if wrapped in <speak>", source, line, column))
     doc = Document(root, text, source, wrapped)
-    for el in root.iter("{*}meta", "meta"):
-        name, content = el.get("name"), el.get("content")
-        if name and content is not None:
-            doc.meta.setdefault(name.strip().lower(), content.strip())
+    for el in root.iter("{*}meta"):
+        key, content = el.get("name"), el.get("content")
+        if key and content is not None:
+            doc.meta.setdefault(key.strip().lower(), content.strip())
     return doc

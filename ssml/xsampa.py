@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["XSAMPA", "xsampa_to_ipa"]
 
+# fmt: off
 XSAMPA: dict[str, str] = {
     # Lower-case letters that change, with retroflex (`), implosive (_<) and other variants.
     "b_<": "ɓ", "d`": "ɖ", "d_<": "ɗ", "g": "ɡ", "g_<": "ɠ", "h\\": "ɦ", "j\\": "ʝ", "l`": "ɭ",
@@ -29,6 +30,7 @@ XSAMPA: dict[str, str] = {
     "_q": "\u0319", "_r": "\u031d", "_t": "\u0324", "_v": "\u032c", "_w": "ʷ", "_X": "\u0306",
     "_x": "\u033d", "_T": "\u030b", "_H": "\u0301", "_M": "\u0304", "_L": "\u0300", "_B": "\u030f",
 }
+# fmt: on
 """X-SAMPA symbol → IPA; symbols not listed (a, b, d, ...) are the same in both."""
 
 _LONGEST = max(len(k) for k in XSAMPA)

@@ -1,0 +1,95 @@
+"""The text passes, as a named, ordered list of stages.
+
+Each stage is a plain function over plain data: ``normalize`` → ``sentences`` → ``phonemes``
+transform the ``Book``; ``units`` turns it into one ``ChapterPlan`` per chapter. ``stop_after``
+ends the line early (``audiobook inspect --stop-after phonemes``, tests of the first stages).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..config import UnitOptions
+from ..diagnostics import Reporter
+from ..errors import AudiobookError
+from ..model import Book
+from ..plan import ChapterPlan
+from .g2p import phonemize_book
+from .normalize import normalize
+from .sentences import split_sentences
+from .units import plan_chapters
+
+__all__ = ["STAGES", "STAGE_NAMES", "PassContext", "run_passes"]
+
+log = logging.getLogger(__name__)
+
+Value = Book | list[ChapterPlan]
+
+
+@dataclass(frozen=True)
+class PassContext:
+    """What every stage may read: the default language, unit sizing and the reporter."""
+
+    lang: str
+    """Language assumed where the document does not say (BCP-47)."""
+    unit_options: UnitOptions
+    """Unit sizes and pause lengths."""
+    reporter: Reporter
+    """Where content that is not rendered as written is reported."""
+
+
+def _normalize(book: Value, ctx: PassContext) -> Value:
+    return normalize(_book(book))
+
+
+def _sentences(book: Value, ctx: PassContext) -> Value:
+    return split_sentences(_book(book), ctx.reporter, ctx.unit_options.pauses)
+
+
+def _phonemes(book: Value, ctx: PassContext) -> Value:
+    return phonemize_book(_book(book), ctx.reporter, ctx.lang)
+
+
+def _units(book: Value, ctx: PassContext) -> Value:
+    return plan_chapters(_book(book), ctx.unit_options, ctx.reporter, ctx.lang)
+
+
+def _book(value: Value) -> Book:
+    if not isinstance(value, Book):
+        raise TypeError("this stage takes a Book; the units stage must come last")
+    return value
+
+
+STAGES: list[tuple[str, Callable[[Value, PassContext], Value]]] = [
+    ("normalize", _normalize),
+    ("sentences", _sentences),
+    ("phonemes", _phonemes),
+    ("units", _units),
+]
+"""The stages in order, by name."""
+
+STAGE_NAMES: tuple[str, ...] = tuple(name for name, _ in STAGES)
+"""Valid values of ``stop_after``."""
+
+
+def run_passes(
+    book: Book,
+    *,
+    lang: str | None = None,
+    unit_options: UnitOptions | None = None,
+    reporter: Reporter | None = None,
+    stop_after: str | None = None,
+) -> Book | list[ChapterPlan]:
+    """Run the stages in order; the ``Book`` when stopped before ``units``, else the chapter plans."""
+    if stop_after is not None and stop_after not in STAGE_NAMES:
+        raise AudiobookError(f"unknown stage {stop_after!r}; valid stages: {', '.join(STAGE_NAMES)}")
+    ctx = PassContext(lang or book.meta.language, unit_options or UnitOptions(), reporter or Reporter())
+    value: Value = book
+    for name, stage in STAGES:
+        log.debug("pass %s", name)
+        value = stage(value, ctx)
+        if name == stop_after:
+            break
+    return value

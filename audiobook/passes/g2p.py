@@ -21,10 +21,10 @@ from phonemizer.backend import EspeakBackend
 from phonemizer.backend.espeak.wrapper import EspeakWrapper
 
 from ..diagnostics import Reporter
-from ..model import Block, Book, Chapter, Phonemes, Segment, Speech
+from ..model import Book, Chapter, Phonemes, Segment, Speech
 from .sentences import abbreviations
 
-__all__ = ["VOCAB", "espeak_voice", "phonemize", "phonemize_many", "to_vocab", "phonemize_book"]
+__all__ = ["VOCAB", "espeak_voice", "phonemize", "phonemize_book", "phonemize_many", "to_vocab"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ _COMMON = [
     (f"d{TIE}z", "ʣ"),
     (f"t{TIE}ɕ", "ʨ"),
     (f"d{TIE}ʑ", "ʥ"),
+    ("ɚɹ", "əɹ"),  # a linking r after ɚ ("winter of") must not double
     ("ɚ", "əɹ"),
     ("ɝ", "ɜɹ"),
     ("ɬ", "l"),
@@ -115,12 +116,17 @@ _ENGLISH = [
 _EN_US = [("oʊ", "O"), ("ɜːɹ", "ɜɹ"), ("ɜː", "ɜɹ"), ("ː", ""), ("ɾ", "T")]
 _EN_GB = [("əʊ", "Q")]
 
-_INNER_PERIOD = re.compile(r"(?<=[^\s.…])\.(?=[^\s.…,;:!?\"”)])")
+_INNER_PERIOD = re.compile(r"(?<=[^\s.…])\.(?=[^\s.…,;:!?\"”)])|\.(?=[,;:!?])")
+_FULLWIDTH = str.maketrans(
+    {"。": ". ", "，": ", ", "、": ", ", "！": "! ", "？": "? ", "；": "; ", "：": ": ", "（": " (", "）": ") "}
+)
 _SPACES = re.compile(r"\s+")
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _DIGITS = re.compile(r"[0-9]")
+_SYLLABLE_DOT = re.compile(r"\.(?=\S)")
 _TOKEN = re.compile(r"\S+")
 _INITIAL = re.compile(r"^[A-Z]\.$")
+_DECIMAL = re.compile(r"(\d)\.(\d+)")
 
 
 @functools.lru_cache(maxsize=1)
@@ -150,7 +156,7 @@ def espeak_voice(lang: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _backend(voice: str) -> EspeakBackend:
     _load_espeak()
     # Tie bars mark which letter pairs espeak means as one sound, so that to_vocab merges
@@ -167,9 +173,13 @@ def _backend(voice: str) -> EspeakBackend:
 
 def _prepare(text: str, voice: str) -> str:
     """Text as espeak should see it: no newlines, no sentence-final period after abbreviations."""
-    text = _SPACES.sub(" ", text).strip()
+    # Full-width marks are not in phonemizer's punctuation list; as ASCII they shape prosody.
+    text = _SPACES.sub(" ", text.translate(_FULLWIDTH)).strip()
     if not voice.startswith("en"):
         return text
+    # phonemizer's punctuation restore can lose words when a decimal point sits in the text
+    # ("3.5 ... p.m." lost the "m"); spelled out, the point is no punctuation mark any more.
+    text = _DECIMAL.sub(lambda m: f"{m.group(1)} point {' '.join(m.group(2))}", text)
     # "Mr." is read as "mister." and the model hears a sentence end; drop the period unless it
     # really ends the sentence. Dotted abbreviations keep their inner dots (espeak spells them).
     abbrevs = abbreviations("en")
@@ -217,7 +227,8 @@ def _rules(lang: str) -> list[tuple[str, str]]:
     voice = espeak_voice(lang) or lang.lower()
     rules = list(_COMMON)
     if voice.startswith("en"):
-        rules += _ENGLISH + (_EN_GB if voice == "en-gb" else _EN_US)
+        # espeak writes an r-coloured vowel and then the linking r ("jury": dʒˈʊ͡ɹɹi).
+        rules += _ENGLISH + (_EN_GB if voice == "en-gb" else _EN_US) + [("ɹɹ", "ɹ")]
     return rules
 
 
@@ -245,8 +256,8 @@ def to_vocab(ph: str, lang: str, reporter: Reporter, where: str | None = None) -
         ph = ph.replace(old, new)
     ph = ph.replace(TIE, "")
     if (espeak_voice(lang) or "") == "cmn":
-        # espeak writes Mandarin tones as digits; Kokoro's Mandarin style has none of them.
-        ph = _DIGITS.sub("", ph)
+        # espeak writes Mandarin tones as digits (and syllable dots); Kokoro's style has neither.
+        ph = _DIGITS.sub("", _SYLLABLE_DOT.sub("", ph))
     ph = _strip_marks(ph)
     # A period inside a word ("ˈeɪ.ˈɛm" for a.m.) is no sentence end.
     ph = _INNER_PERIOD.sub("", ph)
@@ -316,13 +327,13 @@ def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = No
                 if not isinstance(seg, Speech):
                     segs.append(seg)
                     continue
-                ph = done.get((ci, bi, si))
-                if ph is None:
+                mapped = done.get((ci, bi, si))
+                if mapped is None:
                     continue  # reported above
-                if not _speakable(ph):
+                if not _speakable(mapped):
                     log.debug("nothing to speak in %r", seg.text)
                     continue
-                segs.append(Phonemes(ph, seg.text, seg.ctx, seg.source))
+                segs.append(Phonemes(mapped, seg.text, seg.ctx, seg.source))
             blocks.append(replace(block, segments=tuple(segs)))
         chapters.append(replace(ch, blocks=tuple(blocks)))
     return replace(book, chapters=tuple(chapters))
@@ -362,5 +373,3 @@ def _where(seg: Segment, ch: Chapter) -> str | None:
 def _clip(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
-
-_ = Block  # re-exported type used in annotations of callers

@@ -8,18 +8,23 @@ Chinese and Japanese, written without spaces, are cut after their full-width end
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 from dataclasses import dataclass, replace
 from importlib import resources
 
-from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
+from nltk.tokenize.punkt import (
+    PunktLanguageVars,
+    PunktParameters,
+    PunktSentenceTokenizer,
+)
 
 from ..config import Pauses
 from ..diagnostics import Reporter
 from ..model import Block, Book, Break, Mark, Phonemes, Segment, Speech
 
-__all__ = ["split_sentences", "split_text", "abbreviations"]
+__all__ = ["abbreviations", "split_sentences", "split_text"]
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +38,7 @@ def _primary(lang: str) -> str:
     return lang.lower().replace("_", "-").split("-")[0]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def abbreviations(lang: str) -> frozenset[str]:
     """The shipped abbreviation list for ``lang`` (lower case, no final period); empty if none."""
     name = f"punkt_{_primary(lang)}.txt"
@@ -50,7 +55,7 @@ class _LangVars(PunktLanguageVars):
     sent_end_chars = (".", "?", "!", "\u0964")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tokenizer(lang: str) -> PunktSentenceTokenizer:
     params = PunktParameters()
     params.abbrev_types = set(abbreviations(lang))
@@ -74,7 +79,7 @@ def _boundaries(text: str, lang: str) -> list[int]:
 def split_text(text: str, lang: str) -> list[str]:
     """``text`` cut into sentences (stripped, none empty)."""
     cuts = [0, *_boundaries(text, lang), len(text)]
-    return [p for p in (text[a:b].strip() for a, b in zip(cuts, cuts[1:])) if p]
+    return [p for p in (text[a:b].strip() for a, b in itertools.pairwise(cuts)) if p]
 
 
 @dataclass
@@ -97,6 +102,12 @@ def _split_run(run: list[Segment], lang: str, gap: int) -> list[Segment]:
             joined += " "
         spans.append((seg, len(joined), len(joined) + len(text)))
         joined += text
+    # A mark belongs to the text after it: with a boundary right there, it opens the new sentence.
+    for k, (seg, start, end) in enumerate(spans):
+        if isinstance(seg, Mark):
+            later = [s for s in spans[k + 1 :] if not isinstance(s[0], Mark)]
+            at = later[0][1] if later else len(joined)
+            spans[k] = (seg, at, at)
     cuts = _boundaries(joined, lang)
     # A pronunciation override is never cut: a boundary inside one moves to its end.
     for seg, start, end in spans:
@@ -109,7 +120,7 @@ def _split_run(run: list[Segment], lang: str, gap: int) -> list[Segment]:
         if isinstance(seg, Speech):
             inner = [c - start for c in cuts if start < c < end]
             bounds = [0, *inner, len(seg.text)]
-            for a, b in zip(bounds, bounds[1:]):
+            for a, b in itertools.pairwise(bounds):
                 piece = seg.text[a:b]
                 if piece.strip():
                     lead = len(piece) - len(piece.lstrip())
@@ -126,7 +137,8 @@ def _split_run(run: list[Segment], lang: str, gap: int) -> list[Segment]:
         while next_cut is not None and entry.start >= next_cut:
             crossed = True
             next_cut = next(pending, None)
-        if crossed and spoken and entry.speaks:
+        # A boundary crossed at a mark puts the break before the mark: the mark starts the sentence.
+        if crossed and spoken:
             out.append(Break(gap, "sentence"))
             spoken = False
         out.append(entry.seg)

@@ -1,0 +1,111 @@
+"""Normalization and sentence splitting: what a listener would notice as a wrong pause."""
+
+from __future__ import annotations
+
+from audiobook.config import Pauses
+from audiobook.diagnostics import Reporter
+from audiobook.model import (
+    Block,
+    Book,
+    Break,
+    Chapter,
+    Context,
+    Mark,
+    Metadata,
+    Phonemes,
+    Speech,
+)
+from audiobook.passes.normalize import normalize, normalize_text
+from audiobook.passes.sentences import abbreviations, split_sentences, split_text
+
+
+def _book(*segments, lang: str = "en-us") -> Book:
+    return Book(Metadata(language=lang), (Chapter("One", (Block(tuple(segments)),)),))
+
+
+def _segments(book: Book) -> tuple:
+    return book.chapters[0].blocks[0].segments
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    text = "Mr. Holmes lives at 221B Baker St. in London."
+    assert split_text(text, "en-us") == [text]
+    assert split_text("Dr. Watson met Prof. Moriarty at 5 p.m. on Jan. 3 in the U.S. capital.", "en") == [
+        "Dr. Watson met Prof. Moriarty at 5 p.m. on Jan. 3 in the U.S. capital."
+    ]
+    assert split_text("Fruit, e.g. apples, i.e. the red ones, etc. are fine. Yes.", "en-gb") == [
+        "Fruit, e.g. apples, i.e. the red ones, etc. are fine.",
+        "Yes.",
+    ]
+
+
+def test_number_abbreviation_only_before_a_number() -> None:
+    assert split_text("See No. 5 below. Fine.", "en") == ["See No. 5 below.", "Fine."]
+    assert split_text("She said no. Then she left.", "en") == ["She said no.", "Then she left."]
+
+
+def test_questions_exclamations_and_quotes_split() -> None:
+    assert split_text("Really? Yes! “Go.” Done.", "en-us") == ["Really?", "Yes!", "“Go.”", "Done."]
+
+
+def test_shipped_abbreviation_list() -> None:
+    abbr = abbreviations("en-us")
+    for word in ("mr", "mrs", "dr", "st", "mt", "etc", "e.g", "i.e", "vs", "jan", "dec", "prof", "u.s", "a.m"):
+        assert word in abbr
+    assert abbreviations("fr") == frozenset()
+
+
+def test_other_languages_split() -> None:
+    assert split_text("Bonjour. Comment ça va ? Très bien.", "fr") == ["Bonjour.", "Comment ça va ?", "Très bien."]
+    assert split_text("¿Dónde está? Aquí está.", "es") == ["¿Dónde está?", "Aquí está."]
+    assert split_text("你好。我爱北京！再见", "zh") == ["你好。", "我爱北京！", "再见"]
+    assert split_text("नमस्ते। आप कैसे हैं?", "hi") == ["नमस्ते।", "आप कैसे हैं?"]
+
+
+def test_sentence_breaks_inserted_with_configured_length() -> None:
+    book = _book(Speech("It rained. We stayed in. The end."), Break(700), Speech("After."))
+    out = _segments(split_sentences(book, Reporter(), Pauses(sentence=321)))
+    assert out == (
+        Speech("It rained."),
+        Break(321, "sentence"),
+        Speech("We stayed in."),
+        Break(321, "sentence"),
+        Speech("The end."),
+        Break(700),
+        Speech("After."),
+    )
+
+
+def test_sentence_across_segments_is_seen_whole() -> None:
+    loud = Context(volume_db=6.0)
+    book = _book(Speech("He said "), Speech("stop", loud), Speech(". Then Mr. Smith left."))
+    out = _segments(split_sentences(book, Reporter()))
+    assert out == (
+        Speech("He said"),
+        Speech("stop", loud),
+        Speech("."),
+        Break(Pauses().sentence, "sentence"),
+        Speech("Then Mr. Smith left."),
+    )
+
+
+def test_override_is_never_cut_and_mark_starts_the_next_sentence() -> None:
+    ph = Phonemes("təmˈɑːtO", "tomato.", override=True)
+    book = _book(Speech("I like"), ph, Speech("It is red."), Mark("m"), Speech("Yes."))
+    out = _segments(split_sentences(book, Reporter()))
+    gap = Break(Pauses().sentence, "sentence")
+    assert out == (Speech("I like"), ph, gap, Speech("It is red."), gap, Mark("m"), Speech("Yes."))
+
+
+def test_normalize_text_typography() -> None:
+    assert normalize_text("It\u2019s \u2018fine\u2019...  really") == "It's 'fine'\u2026 really"
+    assert normalize_text("wait\u2014what\u2013now -- ok") == "wait \u2014 what \u2014 now \u2014 ok"
+    assert normalize_text("pages 10\u201312") == "pages 10-12"
+    assert normalize_text("a\x00b\u200bc\td\r\ne\u00a0f") == "abc d e f"
+    assert normalize_text("\u00abBonjour\u00bb") == "\u201cBonjour\u201d"
+
+
+def test_normalize_drops_blank_speech_and_keeps_overrides() -> None:
+    ph = Phonemes("x’", "x’", override=True)
+    out = _segments(normalize(_book(Speech("  \n "), Speech("A\u2026"), ph)))
+    assert out == (Speech("A\u2026"), ph)

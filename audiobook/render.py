@@ -28,11 +28,11 @@ _FRAME = SAMPLE_RATE // 100  # 10 ms analysis frames
 class TrimSettings:
     """How clips are cut to their speech."""
 
-    threshold_db: float = -45.0
+    threshold_db: float = -50.0
     """A 10 ms frame louder than this (RMS, dBFS) counts as speech."""
-    lead_ms: int = 20
+    lead_ms: int = 10
     """Quiet kept before the first speech frame, so soft onsets are not clipped."""
-    tail_ms: int = 30
+    tail_ms: int = 15
     """Quiet kept after the last speech frame, so the decay is not cut."""
     fade_ms: int = 5
     """Fade at each cut edge, against clicks."""

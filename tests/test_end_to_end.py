@@ -102,15 +102,16 @@ def test_short_sentences_and_first_words_are_spoken(tmp_path, whisper):
 
 
 def test_no_voiced_junk_after_final_punctuation(tmp_path, engine, library):
+    from audiobook.cache import ClipCache
+    from audiobook.diagnostics import Reporter
+    from audiobook.passes.g2p import phonemize, to_vocab
+    from audiobook.plan import Unit
     from audiobook.render import speech_bounds, trim_clip
     from audiobook.synthesize import Synthesizer
-    from audiobook.cache import ClipCache
-    from audiobook.passes.g2p import phonemize
-    from audiobook.plan import Unit
 
     synth = Synthesizer(engine, library, ClipCache(None), default_voice="jf_alpha")
     for text in ("The paw!", "Really?", "It is over."):
-        ph = phonemize(text, "en-us")
+        ph = to_vocab(phonemize(text, "en-us"), "en-us", Reporter(strict=True), text)
         clip = trim_clip(synth.raw_clip(Unit(ph, text, None, "en-us")))
         # After trimming, the clip ends within the tail pad of its last speech frame, and holds no
         # long silence followed by more sound.

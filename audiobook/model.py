@@ -29,6 +29,9 @@ __all__ = [
     "Book",
     "book_to_json",
     "book_from_json",
+    "segment_to_json",
+    "segment_from_json",
+    "with_context",
 ]
 
 SCHEMA_VERSION = 1
@@ -50,6 +53,8 @@ class Context:
     """Gain in decibels applied to the synthesized audio."""
     emphasis: str | None = None
     """SSML emphasis level in force (``strong``, ``moderate``, ``reduced``, ``none``) or ``None``."""
+    say_as: tuple[str, str | None, str | None] | None = None
+    """SSML ``say-as`` in force: (interpret-as, format, detail); the normalize pass expands it."""
 
 
 DEFAULT_CONTEXT = Context()
@@ -191,6 +196,8 @@ def _ctx_json(ctx: Context) -> dict[str, Any]:
         out["volume_db"] = ctx.volume_db
     if ctx.emphasis:
         out["emphasis"] = ctx.emphasis
+    if ctx.say_as:
+        out["say_as"] = list(ctx.say_as)
     return out
 
 
@@ -223,6 +230,7 @@ def _ctx_from(d: dict[str, Any]) -> Context:
         pitch=float(d.get("pitch", 0.0)),
         volume_db=float(d.get("volume_db", 0.0)),
         emphasis=d.get("emphasis"),
+        say_as=tuple(d["say_as"]) if d.get("say_as") else None,  # type: ignore[arg-type]
     )
 
 

@@ -252,7 +252,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
         except ssml_lib.SSMLError as exc:
             raise InputError(exc.message, where, exc.line) from None
         blocks = tuple(
-            Block(tuple(segments_from(items, where, language, columns=False)), render.kind_at(_first_line(items)))
+            Block(tuple(segments_from(items, where, language, columns=False, options=options)), render.kind_at(_first_line(items)))
             for items in lowered
         )
         is_preamble = n == 0 and (not starts or starts[0] != 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import ssml as ssml_lib
 
@@ -36,8 +36,28 @@ def _context(ctx: ssml_lib.Ctx, book_lang: str) -> Context:
     return Context(ctx.voice, lang, ctx.rate, ctx.pitch, ctx.volume_db, ctx.emphasis)
 
 
-def segments_from(items: Sequence[ssml_lib.Item], source: str, book_lang: str, columns: bool = True) -> list[Segment]:
-    """Map lowered ``ssml`` items onto the document model (``columns=False``: name lines only)."""
+def _audio_file(src: str, options: ReadOptions | None) -> Path | None:
+    """The local file an ``<audio src>`` names, or ``None`` (never fetched from the network)."""
+    if "://" in src or src.startswith("data:"):
+        return None
+    path = Path(src).expanduser()
+    if not path.is_absolute():
+        path = (options.base_dir if options and options.base_dir else Path.cwd()) / path
+    return path if path.is_file() else None
+
+
+def segments_from(
+    items: Sequence[ssml_lib.Item],
+    source: str,
+    book_lang: str,
+    columns: bool = True,
+    options: ReadOptions | None = None,
+) -> list[Segment]:
+    """Map lowered ``ssml`` items onto the document model (``columns=False``: name lines only).
+
+    An ``<audio>`` whose file is missing (or remote) is replaced by its fallback content, with a
+    report, so what the author wrote is still heard.
+    """
     out: list[Segment] = []
     for item in items:
         if isinstance(item, (ssml_lib.Text, ssml_lib.Phoneme)):
@@ -50,8 +70,19 @@ def segments_from(items: Sequence[ssml_lib.Item], source: str, book_lang: str, c
         elif isinstance(item, ssml_lib.Pause):
             out.append(Break(item.ms, item.kind))
         elif isinstance(item, ssml_lib.AudioRef):
-            fallback = tuple(segments_from(item.fallback, source, book_lang, columns))
-            out.append(Audio(item.src, fallback, _context(item.ctx, book_lang)))
+            fallback = tuple(segments_from(item.fallback, source, book_lang, columns, options))
+            found = _audio_file(item.src, options)
+            if found is not None:
+                out.append(Audio(str(found), fallback, _context(item.ctx, book_lang)))
+                continue
+            if options is not None:
+                options.reporter.report(
+                    "audio-missing",
+                    f"audio file {item.src!r} not found (remote files are never fetched); "
+                    + ("its fallback text is spoken instead" if fallback else "nothing is played"),
+                    source,
+                )
+            out.extend(fallback)
         else:
             out.append(Mark(item.name))
     return out
@@ -84,7 +115,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
     authors = tuple(a.strip() for a in doc.meta.get("author", "").split(";") if a.strip())
     chapter = Chapter(
         title,
-        tuple(Block(tuple(segments_from(items, source, language))) for items in blocks),
+        tuple(Block(tuple(segments_from(items, source, language, options=options))) for items in blocks),
         source,
     )
     meta = Metadata(title=title, authors=authors, language=language, description=doc.meta.get("description"))

@@ -42,6 +42,79 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chapter-pause", type=int, default=Pauses.chapter, metavar="MS", help="silence at each chapter's end")
 
 
+def _add_voice_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--offline", action="store_true", help="never touch the network (also $AUDIOBOOK_OFFLINE=1)")
+    p.add_argument("--engine", choices=["onnx", "torch"], default="onnx",
+                   help="onnx (default, int8, CPU) or torch (the official checkpoint; pip install '.[torch]')")
+    p.add_argument("--device", help="torch engine device: cpu, cuda (or cuda:N) or mps (default: the best present)")
+    p.add_argument("--model", help="model file: .onnx for the onnx engine, the .pth checkpoint (config.json beside it) for torch")
+    p.add_argument("--dialogue-voice", metavar="NAME", help="read quoted speech in prose with this voice")
+    p.add_argument("--stage-directions", choices=["skip", "read"], default="skip",
+                   help="scripts: skip bracketed stage directions, or have the narrator read them")
+
+
+def _voice_run_options(args: argparse.Namespace) -> dict:
+    return {
+        "offline": args.offline,
+        "engine": args.engine,
+        "device": args.device,
+        "model": args.model,
+        "dialogue_voice": args.dialogue_voice,
+        "stage_directions": args.stage_directions,
+    }
+
+
+def _add_read_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--chapters", metavar="LIST", help="only these chapters, numbered as --list-chapters shows them: 3-7,9")
+    p.add_argument("--list-chapters", action="store_true", help="print the numbered chapters with word counts, and stop")
+    p.add_argument("--notes", choices=["skip", "end"], default="skip",
+                   help="footnotes and endnotes: skip them (default) or read them at the end of their chapter")
+    p.add_argument("--read-alt", action="store_true", help="read the alt text of images")
+    p.add_argument("--keep-front-matter", action="store_true",
+                   help="also read cover, copyright, table-of-contents and index pages")
+    p.add_argument("--code", choices=["skip", "read"], default="skip", help="code blocks: skip (default) or read")
+    p.add_argument("--heading-level", type=int, choices=range(1, 7), metavar="N",
+                   help="Markdown: headings of level N and above start chapters (default: the top level used)")
+
+
+def _read_choices(args: argparse.Namespace):
+    from .config import ReadChoices
+
+    if not hasattr(args, "chapters"):
+        return ReadChoices()
+    return ReadChoices(
+        skip_front_matter=not args.keep_front_matter,
+        notes=args.notes,
+        read_alt=args.read_alt,
+        code_blocks=args.code,
+        heading_level=args.heading_level,
+        chapters=args.chapters,
+    )
+
+
+def _print_notices(result) -> None:
+    for notice in result.notices:
+        print(f"voice: {notice}", file=sys.stderr)
+
+
+def _add_text_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date-order", choices=["mdy", "dmy"],
+                   help="numeric dates like 11/12/2024: month first or day first (default: dmy for en-gb, else mdy)")
+    p.add_argument("--lexicon", action="append", type=Path, default=[], metavar="FILE",
+                   help="pronunciation lexicon (.tsv, .toml or .pls; repeatable): word → IPA or respelling")
+    p.add_argument("--no-expand-titles", action="store_true", help="leave titles such as Dr. and Mr. to espeak-ng")
+
+
+def _text_rules(args: argparse.Namespace):
+    from .normalize import NormalizeOptions
+
+    return NormalizeOptions(
+        date_order=getattr(args, "date_order", None),
+        expand_titles=not getattr(args, "no_expand_titles", False),
+        lexicons=tuple(getattr(args, "lexicon", None) or ()),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``audiobook``."""
     parser = argparse.ArgumentParser(prog="audiobook", description="Turn books and scripts into audiobooks with Kokoro-82M.")
@@ -55,11 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bitrate", help="encoder bitrate, e.g. 64k")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_run_options(p)
+    _add_voice_options(p)
+    _add_read_options(p)
+    _add_text_options(p)
+    _add_output_options(p)
 
     p = sub.add_parser("say", help="speak a string of text or SSML into a file")
     p.add_argument("text", help="text, or SSML starting with <speak>")
     p.add_argument("-o", "--output", type=Path, required=True)
     _add_run_options(p)
+    _add_voice_options(p)
+    _add_text_options(p)
 
     p = sub.add_parser("inspect", help="print the document model of an input")
     p.add_argument("input", type=Path)
@@ -67,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stop-after", choices=["read", "normalize", "sentences", "phonemes", "units"], default="read",
                    help="show the document after this stage")
     p.add_argument("--lang")
+    p.add_argument("--coverage", action="store_true",
+                   help="per chapter, the words of the source and the words spoken; what is skipped and why")
+    _add_read_options(p)
+    _add_text_options(p)
 
     p = sub.add_parser("voices", help="list the voices, or download official ones")
     vs = p.add_subparsers(dest="voices_command")
@@ -78,7 +161,59 @@ def build_parser() -> argparse.ArgumentParser:
     pp = vs.add_parser("pull", help="download official voice packs from the Hugging Face hub")
     pp.add_argument("names", nargs="*")
     pp.add_argument("--all", action="store_true")
+    for q in (p, lp, pp):
+        q.add_argument("--offline", action="store_true", help="never touch the network (also $AUDIOBOOK_OFFLINE=1)")
+
+    from .ssml_cli import add_ssml_parser
+
+    add_ssml_parser(sub)
+
+    p = sub.add_parser("check", help="measure audio files against Audible ACX's requirements")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     return parser
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--loudness", type=float, default=-18.0, metavar="LUFS",
+                   help="integrated loudness the book is normalized to (default -18; true peak stays at or below -3 dBTP)")
+    p.add_argument("--no-normalize", action="store_true", help="write the model's levels as they are")
+    p.add_argument("--acx", action="store_true",
+                   help="Audible ACX preset: one 192 kbps MP3 per chapter at 44.1 kHz, ACX levels and room tone")
+    p.add_argument("--split-chapters", action="store_true",
+                   help="one file per chapter, numbered, in a folder named after the output")
+    p.add_argument("--subtitles", choices=["srt", "vtt"], help="write sentence subtitles beside the audio")
+    p.add_argument("--timings", type=Path, metavar="FILE.json",
+                   help="write each sentence's times, text and source position, and the SSML marks, as JSON")
+
+
+def _output_run_options(args: argparse.Namespace) -> dict:
+    from .output import OutputOptions, check_output_options
+
+    if not hasattr(args, "acx"):
+        return {}
+    chosen = {
+        "normalize": not args.no_normalize,
+        "loudness": args.loudness,
+        "acx": args.acx,
+        "split_chapters": args.split_chapters,
+        "subtitles": args.subtitles,
+        "timings": args.timings,
+    }
+    check_output_options(OutputOptions(**chosen))
+    return chosen
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .acx import check_file
+
+    failed = False
+    for path in args.files:
+        rules = check_file(path)
+        print(path)
+        for rule in rules:
+            print(f"  {'pass' if rule.passed else 'FAIL'}  {rule.name:12} {rule.value}  (ACX: {rule.requirement})")
+        failed = failed or not all(rule.passed for rule in rules)
+    return 1 if failed else 0
 
 
 def _convert_options(args: argparse.Namespace):
@@ -97,12 +232,21 @@ def _convert_options(args: argparse.Namespace):
         strict=args.strict,
         pauses=_pauses(args),
         bitrate=getattr(args, "bitrate", None),
+        reading=_read_choices(args),
+        text_rules=_text_rules(args),
+        **_voice_run_options(args),
+        **_output_run_options(args),
     )
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
     from .convert import convert
 
+    if args.list_chapters:
+        from .selection import list_chapters
+
+        print(list_chapters(args.input, _read_choices(args), args.lang))
+        return 0
     options = _convert_options(args)
     bars: list = []
     if not args.quiet:
@@ -121,6 +265,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         for bar in bars:
             bar.close()
     print(f"voice: {result.voice} ({result.voice_reason})", file=sys.stderr)
+    _print_notices(result)
     for rep in result.reports:
         print(f"warning: {rep}", file=sys.stderr)
     rtf = result.stats.compute_s / result.duration if result.duration else 0.0
@@ -129,7 +274,16 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         f"{result.stats.units} sentences ({result.stats.synthesized} synthesized, "
         f"{result.stats.units - result.stats.synthesized} from cache), real-time factor {rtf:.2f}"
     )
+    _print_output(result)
     return 0
+
+
+def _print_output(result) -> None:
+    if len(result.files) > 1:
+        print(f"  {len(result.files)} files in {result.output}")
+    if result.loudness is not None:
+        figures = result.loudness
+        print(f"  loudness {figures.integrated:.1f} LUFS, true peak {figures.true_peak:.1f} dBTP, RMS {figures.rms:.1f} dBFS")
 
 
 def _cmd_say(args: argparse.Namespace) -> int:
@@ -145,6 +299,7 @@ def _cmd_say(args: argparse.Namespace) -> int:
         src.write_text(text, encoding="utf-8")
         result = convert(src, args.output, options)
     print(f"voice: {result.voice} ({result.voice_reason})", file=sys.stderr)
+    _print_notices(result)
     for rep in result.reports:
         print(f"warning: {rep}", file=sys.stderr)
     print(f"wrote {result.output}: {result.duration:.2f} s")
@@ -159,10 +314,25 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     from .readers import read_path
 
     reporter = Reporter()
-    book = read_path(args.input, ReadOptions(lang=args.lang, reporter=reporter))
+    if args.coverage or args.list_chapters:
+        from .coverage import coverage_text
+        from .selection import list_chapters
+
+        choices = _read_choices(args)
+        print(list_chapters(args.input, choices, args.lang) if args.list_chapters
+              else coverage_text(args.input, ReadOptions(lang=args.lang, reporter=reporter, choices=choices), args.json))
+        for rep in reporter.reports:
+            print(f"warning: {rep}", file=sys.stderr)
+        return 0
+    from .selection import select_chapters
+
+    choices = _read_choices(args)
+    book = select_chapters(read_path(args.input, ReadOptions(lang=args.lang, reporter=reporter, choices=choices)),
+                           choices.chapters)
     lang = args.lang or book.meta.language or "en-us"
     out = book if args.stop_after == "read" else run_passes(
-        book, lang=lang, unit_options=UnitOptions(), reporter=reporter, stop_after=args.stop_after
+        book, lang=lang, unit_options=UnitOptions(), reporter=reporter, stop_after=args.stop_after,
+        normalize_options=_text_rules(args),
     )
     if isinstance(out, Book):
         data = book_to_json(out)
@@ -187,40 +357,25 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_voices(args: argparse.Namespace) -> int:
-    import voices as catalogue_pkg
-
+    from .voicelist import pull, voice_table
     from .voicepacks import VoiceLibrary
 
     if getattr(args, "voices_command", None) == "pull":
-        from .hub import pull_voices
-
-        names = list(catalogue_pkg.catalogue()) if args.all else args.names
-        if not names:
-            raise InputError("name the voices to download, or pass --all")
-        for path in pull_voices(names):
+        for path in pull(args.names, args.all, no_network=args.offline):
             print(f"ok {path}")
         return 0
-    library = VoiceLibrary(args.voice_path)
-    default, why = library.default_voice()
-    on_disk = library.available()
-    print(f"default voice: {default} ({why})")
-    print(f"{'name':16} {'language':8} {'gender':7} where")
-    for name, info in catalogue_pkg.catalogue().items():
-        if args.lang and info.language != args.lang.lower():
-            continue
-        if args.gender and info.gender != args.gender:
-            continue
-        print(f"{name:16} {info.language:8} {info.gender:7} {on_disk.get(name, 'not on disk (voices pull)')}")
-    extra = sorted(set(on_disk) - set(catalogue_pkg.catalogue()))
-    for name in extra if not (args.lang or args.gender) else []:
-        print(f"{name:16} {'?':8} {'?':7} {on_disk[name]}")
-    for name, spec in catalogue_pkg.presets().items():
-        if not (args.lang or args.gender):
-            print(f"preset {name}: {spec}")
+    print("\n".join(voice_table(VoiceLibrary(args.voice_path), args.lang, args.gender, no_network=args.offline)))
     return 0
 
 
-COMMANDS = {"convert": _cmd_convert, "say": _cmd_say, "inspect": _cmd_inspect, "voices": _cmd_voices}
+def _cmd_ssml(args: argparse.Namespace) -> int:
+    from .ssml_cli import run
+
+    return run(args)
+
+
+COMMANDS = {"ssml": _cmd_ssml, "convert": _cmd_convert, "say": _cmd_say, "inspect": _cmd_inspect, "voices": _cmd_voices,
+            "check": _cmd_check}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

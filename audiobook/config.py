@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .coverage import Ledger
 from .diagnostics import Reporter
 
-__all__ = ["MAX_TOKENS", "SAMPLE_RATE", "Pauses", "ReadOptions", "UnitOptions"]
+__all__ = ["MAX_TOKENS", "SAMPLE_RATE", "Pauses", "ReadChoices", "ReadOptions", "UnitOptions"]
 
 MAX_TOKENS = 510
 """Phoneme tokens one model call takes (the context is 512 with the two pad tokens)."""
@@ -45,6 +46,24 @@ class Pauses:
     """Longest single pause markup may ask for; longer ones are clamped with a report."""
 
 
+@dataclass(frozen=True)
+class ReadChoices:
+    """What of a book is read aloud: the user's choices about its parts."""
+
+    skip_front_matter: bool = True
+    """Skip cover, copyright, table-of-contents and index pages."""
+    notes: str = "skip"
+    """Footnotes and endnotes: ``skip``, or ``end`` to read them at the end of their chapter."""
+    read_alt: bool = False
+    """Read the ``alt`` text of images."""
+    code_blocks: str = "skip"
+    """Code blocks: ``skip`` or ``read``."""
+    heading_level: int | None = None
+    """Markdown: headings of this level and above start chapters; ``None`` picks the top level used."""
+    chapters: str | None = None
+    """Chapters to keep, numbered from 1 as ``--list-chapters`` shows them (``"3-7,9"``)."""
+
+
 @dataclass
 class ReadOptions:
     """How a reader turns input bytes into a ``Book``."""
@@ -59,6 +78,12 @@ class ReadOptions:
     """Break strengths and limits."""
     reporter: Reporter = field(default_factory=Reporter)
     """Where content that is not rendered is reported."""
+    stage_directions: str = "skip"
+    """Scripts: bracketed stage directions are ``skip``-ped or ``read`` by the narrator."""
+    choices: ReadChoices = field(default_factory=ReadChoices)
+    """What to skip and what to read aloud."""
+    ledger: Ledger = field(default_factory=Ledger)
+    """Where readers note the source text of each chapter and what they skipped by choice."""
 
 
 @dataclass(frozen=True)

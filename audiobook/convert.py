@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from .cache import ClipCache
-from .config import SAMPLE_RATE, Pauses, ReadOptions, UnitOptions
+from .config import SAMPLE_RATE, Pauses, ReadChoices, ReadOptions, UnitOptions
 from .diagnostics import Report, Reporter
 from .engines import create_engine
 from .errors import AudiobookError
@@ -18,9 +18,12 @@ from .modelfiles import cache_root
 from .passes import run_passes
 from .plan import ChapterPlan, Unit
 from .readers import read_path
+from .selection import select_chapters
 from .synthesize import Chunk, Stats, Synthesizer
 from .voicepacks import VoiceLibrary
-from .writers import open_writer
+from .loudness import TARGET_LUFS, Loudness
+from .normalize import NormalizeOptions
+from .output import OutputOptions, write_audiobook
 
 __all__ = ["ConvertOptions", "ConvertResult", "UnitTiming", "convert", "load_book", "plan_book", "render_plans"]
 
@@ -55,6 +58,32 @@ class ConvertOptions:
     """Encoder bitrate (``64k``); ``None``: the writer's default."""
     progress: Callable[[int, int, float], None] | None = None
     """Called before the first unit and after each with (units done, units in all, seconds of audio)."""
+    offline: bool = False
+    """Forbid every network access (also ``$AUDIOBOOK_OFFLINE``)."""
+    device: str | None = None
+    """Device of the torch engine (``cpu``, ``cuda``, ``mps``); ``None``: the best one present."""
+    model: str | None = None
+    """Model file for the engine (``.onnx``, or a ``.pth`` checkpoint with its config.json)."""
+    dialogue_voice: str | None = None
+    """Voice for quoted speech in prose; ``None``: quotes are read like the text around them."""
+    stage_directions: str = "skip"
+    """Scripts: stage directions are ``skip``-ped or ``read`` by the narrator."""
+    text_rules: NormalizeOptions = field(default_factory=NormalizeOptions)
+    """How written forms are read: date order, British forms, pronunciation lexicons."""
+    normalize: bool = True
+    """Normalize loudness to ``loudness`` (a second, cached pass over the book)."""
+    loudness: float = TARGET_LUFS
+    """Integrated loudness target in LUFS."""
+    acx: bool = False
+    """Audible ACX preset: one 192 kbps MP3 per chapter, ACX levels, room tone."""
+    split_chapters: bool = False
+    """One file per chapter, in a folder named after the output."""
+    subtitles: str | None = None
+    """``srt`` or ``vtt``: sentence subtitles beside the audio."""
+    timings: Path | None = None
+    """JSON timing file to write (sentences, sources, marks)."""
+    reading: ReadChoices = field(default_factory=ReadChoices)
+    """What of the book is read: front matter, notes, alt text, code, the chapter selection."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +98,8 @@ class UnitTiming:
     """Sample after the last."""
     text: str
     """What it says."""
+    source: str | None = None
+    """Where the text stood in the input."""
 
 
 @dataclass
@@ -95,6 +126,12 @@ class ConvertResult:
     """Content not rendered as written."""
     wall_s: float
     """Seconds the whole conversion took."""
+    notices: list[str] = field(default_factory=list)
+    """Voice switches made for the languages of the text, one line each."""
+    files: list[Path] = field(default_factory=list)
+    """Every audio file written (one per chapter with ``split_chapters`` or ``acx``)."""
+    loudness: Loudness | None = None
+    """Loudness figures of the audio as written."""
 
     @property
     def duration(self) -> float:
@@ -103,14 +140,31 @@ class ConvertResult:
 
 
 def load_book(path: Path, options: ConvertOptions, reporter: Reporter) -> Book:
-    """Read an input file into the document model."""
-    return read_path(path, ReadOptions(lang=options.lang, pauses=options.pauses, reporter=reporter))
+    """Read an input file into the document model (only the chapters chosen)."""
+    book = read_path(
+        path,
+        ReadOptions(
+            lang=options.lang,
+            pauses=options.pauses,
+            reporter=reporter,
+            stage_directions=options.stage_directions,
+            choices=options.reading,
+        ),
+    )
+    return select_chapters(book, options.reading.chapters)
 
 
 def plan_book(book: Book, options: ConvertOptions, reporter: Reporter) -> list[ChapterPlan]:
     """Run the passes: sentences, phonemes, units."""
     lang = options.lang or book.meta.language or "en-us"
-    plans = run_passes(book, lang=lang, unit_options=UnitOptions(pauses=options.pauses), reporter=reporter)
+    plans = run_passes(
+        book,
+        lang=lang,
+        unit_options=UnitOptions(pauses=options.pauses),
+        reporter=reporter,
+        dialogue_voice=options.dialogue_voice,
+        normalize_options=options.text_rules,
+    )
     if not isinstance(plans, list):
         raise TypeError("run_passes without stop_after returns chapter plans")
     return plans
@@ -122,7 +176,9 @@ def choose_voice(book: Book, options: ConvertOptions, library: VoiceLibrary) -> 
         return options.voice, "asked for with --voice"
     if book.meta.voice:
         return book.meta.voice, "named by the document"
-    return library.default_voice()
+    from .hub import default_voice_for_run
+
+    return default_voice_for_run(library, no_network=options.offline)
 
 
 def make_synthesizer(book: Book, options: ConvertOptions, reporter: Reporter) -> tuple[Synthesizer, str]:
@@ -130,10 +186,13 @@ def make_synthesizer(book: Book, options: ConvertOptions, reporter: Reporter) ->
     library = VoiceLibrary(options.voice_path)
     voice, reason = choose_voice(book, options, library)
     library.load(voice)
-    engine = create_engine(options.engine, threads=options.threads)
+    engine = create_engine(
+        options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline
+    )
     cache = ClipCache((options.cache_dir or cache_root() / "clips") if options.use_cache else None)
     synth = Synthesizer(
-        engine, library, cache, default_voice=voice, speed=options.speed, pauses=options.pauses, reporter=reporter
+        engine, library, cache, default_voice=voice, speed=options.speed, pauses=options.pauses, reporter=reporter,
+        pinned=bool(options.voice or book.meta.voice),
     )
     return synth, reason
 
@@ -174,36 +233,37 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
         from dataclasses import replace
 
         meta = replace(meta, narrator=f"{synth.default_voice} (Kokoro-82M)")
-    chapters: list[tuple[str, int]] = []
-    timings: list[UnitTiming] = []
-    marks: list[tuple[str, int]] = []
-    with open_writer(output, meta, bitrate=options.bitrate) as writer:
-
-        def sink(chunk: Chunk) -> None:
-            pos = writer.samples_written
-            if chunk.kind == "chapter":
-                writer.start_chapter(chunk.title or f"Chapter {chunk.chapter + 1}")
-                chapters.append((chunk.title or "", pos))
-            elif chunk.kind == "mark":
-                marks.append((chunk.mark or "", pos))
-            elif chunk.audio.size:
-                if chunk.kind == "speech" and chunk.unit is not None:
-                    timings.append(UnitTiming(chunk.chapter, pos, pos + chunk.audio.size, chunk.unit.text))
-                writer.write(chunk.audio)
-
-        render_plans(synth, plans, sink, options.progress)
-        samples = writer.samples_written
+    written = write_audiobook(
+        output, meta, len(plans), synth, lambda sink, progress: render_plans(synth, plans, sink, progress),
+        output_options(options), options.progress,
+    )
     return ConvertResult(
-        output=output,
-        samples=samples,
-        chapters=chapters,
-        timings=timings,
-        marks=marks,
+        output=written.output,
+        samples=written.samples,
+        chapters=written.chapters,
+        timings=[UnitTiming(p.chapter, p.start, p.end, p.text, p.source) for p in written.sentences],
+        marks=[(p.text, p.start) for p in written.marks],
         stats=synth.stats,
         voice=synth.default_voice,
         voice_reason=reason,
         reports=list(reporter.reports),
         wall_s=time.perf_counter() - started,
+        notices=list(synth.notices),
+        files=written.files,
+        loudness=written.loudness,
+    )
+
+
+def output_options(options: ConvertOptions) -> OutputOptions:
+    """The output side's share of the run's options."""
+    return OutputOptions(
+        normalize=options.normalize,
+        loudness=options.loudness,
+        acx=options.acx,
+        split_chapters=options.split_chapters,
+        subtitles=options.subtitles,
+        timings=options.timings,
+        bitrate=options.bitrate,
     )
 
 

@@ -1,4 +1,9 @@
-"""Downloading official voice packs from the Hugging Face hub, on request only."""
+"""Downloading official voice packs from the Hugging Face hub, on request only.
+
+Nothing here touches the network when offline mode is on (``--offline``, ``$AUDIOBOOK_OFFLINE`` or
+``$HF_HUB_OFFLINE``). Every downloaded pack is checked against the SHA-256 in the catalogue before
+it is moved into the voice cache, so a partial or altered file never lands there.
+"""
 
 from __future__ import annotations
 
@@ -7,70 +12,173 @@ import os
 import shutil
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import voices as catalogue_pkg
 
 from .errors import VoiceError
 from .modelfiles import cache_root, file_digest
+from .voicepacks import DEFAULT_VOICE, FALLBACK_VOICE, VoiceLibrary
 
-__all__ = ["pull_voices", "offline"]
+__all__ = [
+    "FIRST_RUN_TIMEOUT",
+    "default_voice_for_run",
+    "describe_default",
+    "hub_endpoint",
+    "install_pack",
+    "offline",
+    "pull_voices",
+]
 
 log = logging.getLogger(__name__)
 
+FIRST_RUN_TIMEOUT = 5.0
+"""Seconds the automatic download of the default voice may wait for the hub before giving up."""
 
-def offline() -> bool:
-    """Whether network access is forbidden (``$AUDIOBOOK_OFFLINE`` or ``$HF_HUB_OFFLINE``)."""
-    return any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in ("AUDIOBOOK_OFFLINE", "HF_HUB_OFFLINE"))
-
-
-HUB_HOST = "huggingface.co"
-"""Where official packs are downloaded from."""
+_TRUE = ("1", "true", "yes", "on")
 
 
-def _check_reachable(timeout: float = 5.0) -> None:
+def offline(flag: bool = False) -> bool:
+    """Whether network access is forbidden (``flag``, ``$AUDIOBOOK_OFFLINE`` or ``$HF_HUB_OFFLINE``)."""
+    return flag or any(os.environ.get(v, "").strip().lower() in _TRUE for v in ("AUDIOBOOK_OFFLINE", "HF_HUB_OFFLINE"))
+
+
+def hub_endpoint() -> str:
+    """The hub's address: ``$HF_ENDPOINT`` (as the hub client reads it), else huggingface.co."""
+    return os.environ.get("HF_ENDPOINT", "").rstrip("/") or "https://huggingface.co"
+
+
+def _check_reachable(timeout: float) -> None:
     # The hub client retries for half a minute before it gives up; one short probe says more.
+    url = urlsplit(hub_endpoint())
+    host = url.hostname or "huggingface.co"
+    port = url.port or (80 if url.scheme == "http" else 443)
     try:
-        socket.create_connection((HUB_HOST, 443), timeout=timeout).close()
+        socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
         raise VoiceError(
-            f"cannot reach {HUB_HOST} ({exc.strerror or type(exc).__name__}); connect to the network, "
+            f"cannot reach {host} ({exc.strerror or type(exc).__name__}); connect to the network, "
             "or copy the .pt files into a folder on AUDIOBOOK_VOICE_PATH"
         ) from None
 
 
-def pull_voices(names: list[str], folder: Path | None = None) -> list[Path]:
+def _voice_cache() -> Path:
+    return cache_root() / "voices"
+
+
+def install_pack(src: Path, name: str, folder: Path | None = None) -> Path:
+    """Copy a downloaded pack into the voice cache after checking it against the catalogue's SHA-256."""
+    info = catalogue_pkg.catalogue().get(name)
+    if info is None or info.hub is None:
+        raise VoiceError(f"not an official voice: {name}; see `audiobook voices list`")
+    got = file_digest(src)
+    if got != info.hub.sha256:
+        raise VoiceError(
+            f"{name}: the downloaded file {src} does not match its SHA-256 "
+            f"(expected {info.hub.sha256[:12]}…, got {got[:12]}…); try again"
+        )
+    dest = folder or _voice_cache()
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / f"{name}.pt"
+    tmp = dest / f".{name}.{os.getpid()}.partial"
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def pull_voices(
+    names: list[str], folder: Path | None = None, *, timeout: float = 10.0, no_network: bool = False
+) -> list[Path]:
     """Download official packs into the voice cache, each checked against its SHA-256."""
     known = catalogue_pkg.catalogue()
     unknown = [n for n in names if n not in known or known[n].hub is None]
     if unknown:
         raise VoiceError(f"not an official voice: {', '.join(unknown)}; see `audiobook voices list`")
-    if offline():
-        raise VoiceError("offline mode is on (AUDIOBOOK_OFFLINE/HF_HUB_OFFLINE); cannot download voices")
+    dest = folder or _voice_cache()
+    todo = []
+    out = []
+    for name in names:
+        hub = known[name].hub
+        target = dest / f"{name}.pt"
+        if (
+            hub is not None
+            and target.is_file()
+            and target.stat().st_size == hub.size
+            and file_digest(target) == hub.sha256
+        ):
+            out.append(target)
+        else:
+            todo.append(name)
+    if not todo:
+        return out
+    if offline(no_network):
+        raise VoiceError(
+            f"offline mode is on (--offline, AUDIOBOOK_OFFLINE or HF_HUB_OFFLINE); cannot download {', '.join(todo)}"
+        )
     try:
         from huggingface_hub import hf_hub_download
     except ImportError:
         raise VoiceError("downloading voices needs huggingface_hub: pip install 'audiobook[hub]'") from None
-    _check_reachable()
+    _check_reachable(timeout)
     logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
-    dest = folder or cache_root() / "voices"
-    dest.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name in names:
+    for name in todo:
         hub = known[name].hub
         if hub is None:
             continue
-        target = dest / f"{name}.pt"
-        if target.is_file() and file_digest(target) == hub.sha256:
-            out.append(target)
-            continue
         try:
-            got = Path(hf_hub_download(repo_id=hub.repo, filename=hub.file, etag_timeout=10))
+            got = Path(hf_hub_download(repo_id=hub.repo, filename=hub.file, etag_timeout=timeout))
         except Exception as exc:  # the hub client raises many network error types
-            raise VoiceError(f"cannot download {name} from {hub.repo} ({type(exc).__name__}); check the network") from exc
-        if file_digest(got) != hub.sha256:
-            raise VoiceError(f"{name}: downloaded file does not match its SHA-256; try again")
-        tmp = target.with_suffix(".partial")
-        shutil.copyfile(got, tmp)
-        os.replace(tmp, target)
-        out.append(target)
+            raise VoiceError(
+                f"cannot download {name} from {hub.repo} at {hub_endpoint()} ({type(exc).__name__}); check the network"
+            ) from exc
+        out.append(install_pack(got, name, dest))
     return out
+
+
+def _failure_marker() -> Path:
+    return _voice_cache() / f".{DEFAULT_VOICE}.download-failed"
+
+
+def _fallback_reason(why: str) -> str:
+    return f"{DEFAULT_VOICE} is not on disk ({why}); using the embedded {FALLBACK_VOICE}"
+
+
+def describe_default(library: VoiceLibrary, no_network: bool = False) -> tuple[str, str]:
+    """The default voice and why, as a run would choose it, without touching the network."""
+    if library.has(DEFAULT_VOICE):
+        return DEFAULT_VOICE, f"{DEFAULT_VOICE} is on disk"
+    if offline(no_network):
+        return FALLBACK_VOICE, _fallback_reason("offline mode forbids downloading it")
+    if _failure_marker().is_file():
+        return FALLBACK_VOICE, _fallback_reason(
+            f"an earlier download failed; `audiobook voices pull {DEFAULT_VOICE}` retries"
+        )
+    try:
+        import huggingface_hub  # noqa: F401
+    except ImportError:
+        return FALLBACK_VOICE, _fallback_reason("downloading it needs pip install 'audiobook[hub]'")
+    return DEFAULT_VOICE, f"{DEFAULT_VOICE} is not on disk yet; the next conversion downloads it once"
+
+
+def default_voice_for_run(library: VoiceLibrary, no_network: bool = False) -> tuple[str, str]:
+    """The voice a run uses when none is asked for, and why.
+
+    When the default voice is not on disk, one download is tried with a short timeout (only if
+    ``huggingface_hub`` is installed and the network is allowed); a failure is remembered, so
+    later runs fall back at once, until ``audiobook voices pull`` succeeds.
+    """
+    name, reason = describe_default(library, no_network)
+    if name != DEFAULT_VOICE or library.has(DEFAULT_VOICE):
+        return name, reason
+    try:
+        pull_voices([DEFAULT_VOICE], timeout=FIRST_RUN_TIMEOUT, no_network=no_network)
+    except VoiceError as exc:
+        marker = _failure_marker()
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(str(exc) + "\n", encoding="utf-8")
+        return FALLBACK_VOICE, _fallback_reason(f"the download failed: {exc}")
+    _failure_marker().unlink(missing_ok=True)
+    return DEFAULT_VOICE, f"downloaded {DEFAULT_VOICE} from the hub into {_voice_cache()}"

@@ -55,6 +55,8 @@ class Context:
     """SSML emphasis level in force (``strong``, ``moderate``, ``reduced``, ``none``) or ``None``."""
     say_as: tuple[str, str | None, str | None] | None = None
     """SSML ``say-as`` in force: (interpret-as, format, detail); the normalize pass expands it."""
+    duration_ms: int | None = None
+    """SSML ``<prosody duration>`` in force: the time the enclosed text should take."""
 
 
 DEFAULT_CONTEXT = Context()
@@ -149,6 +151,12 @@ class Metadata:
 
     title: str = ""
     """The book's title."""
+    subtitle: str | None = None
+    """The book's subtitle."""
+    series: str | None = None
+    """The series the book belongs to."""
+    series_index: str | None = None
+    """Its place in the series, as written (``"2"``, ``"2.5"``)."""
     authors: tuple[str, ...] = ()
     """Authors, in order."""
     language: str = "en-us"
@@ -198,6 +206,8 @@ def _ctx_json(ctx: Context) -> dict[str, Any]:
         out["emphasis"] = ctx.emphasis
     if ctx.say_as:
         out["say_as"] = list(ctx.say_as)
+    if ctx.duration_ms:
+        out["duration_ms"] = ctx.duration_ms
     return out
 
 
@@ -231,6 +241,7 @@ def _ctx_from(d: dict[str, Any]) -> Context:
         volume_db=float(d.get("volume_db", 0.0)),
         emphasis=d.get("emphasis"),
         say_as=tuple(d["say_as"]) if d.get("say_as") else None,  # type: ignore[arg-type]
+        duration_ms=int(d["duration_ms"]) if d.get("duration_ms") else None,
     )
 
 
@@ -271,6 +282,9 @@ def book_to_json(book: Book, blocks: bool = False) -> dict[str, Any]:
     return {
         "schema": SCHEMA_VERSION,
         "title": m.title,
+        "subtitle": m.subtitle,
+        "series": m.series,
+        "series_index": m.series_index,
         "authors": list(m.authors),
         "language": m.language,
         "narrator": m.narrator,
@@ -293,6 +307,9 @@ def book_from_json(d: dict[str, Any]) -> Book:
     cover = d.get("cover")
     meta = Metadata(
         title=d.get("title", ""),
+        subtitle=d.get("subtitle"),
+        series=d.get("series"),
+        series_index=d.get("series_index"),
         authors=tuple(d.get("authors", ())),
         language=d.get("language", "en-us"),
         narrator=d.get("narrator"),

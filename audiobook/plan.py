@@ -30,6 +30,10 @@ class Unit:
     """Gain applied to the clip."""
     source: str | None = None
     """Where the text came from, for reports."""
+    pitch: float = 0.0
+    """Pitch shift in semitones from markup (0 = the voice's own pitch)."""
+    duration_ms: int | None = None
+    """Time the unit's speech should take (``<prosody duration>``); the speed is fitted to it."""
 
 
 @dataclass(frozen=True)

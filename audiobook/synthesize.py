@@ -18,6 +18,7 @@ from .diagnostics import Reporter
 from .engines import Engine
 from .errors import AudiobookError, SynthesisError
 from .plan import Bookmark, ChapterPlan, Insert, Pause, Unit
+from .prosody import MAX_PITCH_ST, beep, beep_ms, is_beep, pitch_factor, shift_pitch
 from .render import TrimSettings, apply_gain, decode_audio_file, silence, trim_clip
 from .voicepacks import VoiceLibrary, VoicePack
 
@@ -86,6 +87,7 @@ class Synthesizer:
         trim: TrimSettings = TrimSettings(),
         reporter: Reporter | None = None,
         ffmpeg: str | None = None,
+        pinned: bool = True,
     ):
         self.engine = engine
         self.library = library
@@ -97,10 +99,33 @@ class Synthesizer:
         self.reporter = reporter or Reporter()
         self.ffmpeg = ffmpeg
         self.stats = Stats()
+        self.pinned = pinned
+        """When False, units in another language than the default voice's get a voice of theirs."""
+        self.notices: list[str] = []
+        """Voice switches made for languages, one line each, for the user."""
+        self._by_lang: dict[str, str] = {}
+
+    def voice_name(self, unit: Unit) -> str:
+        """The voice a unit is spoken with: its own, else the default or one of the unit's language."""
+        if unit.voice:
+            return unit.voice
+        if self.pinned:
+            return self.default_voice
+        if unit.lang not in self._by_lang:
+            from .voice_choice import matching_voice, voice_language
+
+            found = matching_voice(self.default_voice, unit.lang, self.library)
+            self._by_lang[unit.lang] = found or self.default_voice
+            if found:
+                self.notices.append(
+                    f"{found} reads the {unit.lang} text ({self.default_voice} speaks "
+                    f"{voice_language(self.default_voice)}; pin a voice with --voice to keep it)"
+                )
+        return self._by_lang[unit.lang]
 
     def voice_for(self, unit: Unit) -> VoicePack:
         """The pack a unit is spoken with."""
-        return self.library.load(unit.voice or self.default_voice)
+        return self.library.load(self.voice_name(unit))
 
     def check_voices(self, plans: list[ChapterPlan]) -> None:
         """Load every voice the plan names, so a typo fails now rather than hours into a run."""
@@ -119,8 +144,8 @@ class Synthesizer:
             speed = clamped
         return speed
 
-    def raw_clip(self, unit: Unit) -> np.ndarray:
-        """The model's audio for a unit (from the cache when it is there), untrimmed."""
+    def raw_clip(self, unit: Unit, speed: float | None = None) -> np.ndarray:
+        """The model's audio for a unit at ``speed`` (default: the unit's), from the cache when it is there, untrimmed."""
         vocab = vocabulary()
         tokens = [vocab[c] for c in unit.phonemes if c in vocab]
         if len(tokens) != len(unit.phonemes):
@@ -129,7 +154,7 @@ class Synthesizer:
         if len(tokens) > MAX_TOKENS:
             raise SynthesisError(f"unit of {len(tokens)} tokens exceeds the model's {MAX_TOKENS}")
         pack = self.voice_for(unit)
-        speed = self._speed(unit)
+        speed = self._speed(unit) if speed is None else speed
         key = unit_key(unit.phonemes, pack.digest, speed, self.engine.name, self.engine.digest)
         audio = self.cache.get(key)
         if audio is None:
@@ -141,13 +166,50 @@ class Synthesizer:
         return audio
 
     def clip(self, unit: Unit) -> np.ndarray:
-        """A unit's audio, trimmed to its speech and with its gain applied."""
-        audio = trim_clip(self.raw_clip(unit), self.trim)
+        """A unit's audio: trimmed to its speech, fitted to its duration, pitch-shifted, with its gain."""
+        speed = self._speed(unit)
+        if abs(unit.pitch) > MAX_PITCH_ST:
+            self.reporter.report(
+                "pitch-clamped", f"pitch shift {unit.pitch:+.1f} st is beyond ±{MAX_PITCH_ST:.0f} st; clamped", unit.source
+            )
+        audio = self._speech(unit, speed)
+        if unit.duration_ms and audio.size:
+            audio = self._fit(unit, speed, audio)
         if audio.size == 0:
             self.reporter.report("silent-unit", f"the model produced no audible speech for {unit.text!r}", unit.source)
         return apply_gain(audio, unit.gain_db)
 
+    def _speech(self, unit: Unit, speed: float) -> np.ndarray:
+        # A pitch shift resamples the clip, which also shortens it by the same factor: the model
+        # reads that much slower first, so the duration comes out unchanged.
+        factor = pitch_factor(unit.pitch)
+        model_speed = min(max(speed / factor, MIN_SPEED), MAX_SPEED)
+        audio = trim_clip(self.raw_clip(unit, model_speed), self.trim)
+        return shift_pitch(audio, factor) if factor != 1.0 else audio
+
+    def _fit(self, unit: Unit, speed: float, audio: np.ndarray) -> np.ndarray:
+        """Re-synthesize at the speed that makes the unit last ``unit.duration_ms`` (two tries at most)."""
+        target = (unit.duration_ms or 0) * SAMPLE_RATE / 1000
+        for _ in range(2):
+            if abs(audio.size - target) <= 0.03 * target:
+                break
+            wanted = min(max(speed * audio.size / target, MIN_SPEED), MAX_SPEED)
+            if abs(wanted - speed) < 1e-3:
+                break
+            speed = wanted
+            audio = self._speech(unit, speed)
+        if abs(audio.size - target) > 0.1 * target:
+            self.reporter.report(
+                "duration-unreachable",
+                f"{unit.text[:40]!r} takes {audio.size / SAMPLE_RATE:.2f} s, not the {target / SAMPLE_RATE:.2f} s asked "
+                f"for (speed stays within {MIN_SPEED}-{MAX_SPEED})",
+                unit.source,
+            )
+        return audio
+
     def _insert(self, item: Insert, chapter: int) -> np.ndarray:
+        if is_beep(item.src):
+            return apply_gain(beep(beep_ms(item.src)), item.gain_db)
         if self.ffmpeg is None:
             from imageio_ffmpeg import get_ffmpeg_exe
 
@@ -174,7 +236,7 @@ class Synthesizer:
                     self.stats.units += 1
                     audio = self.clip(item)
                     self.stats.audio_s += len(audio) / SAMPLE_RATE
-                    self.stats.voices.add(item.voice or self.default_voice)
+                    self.stats.voices.add(self.voice_name(item))
                     prev_speech = audio.size > 0
                     yield Chunk(audio, "speech", index, unit=item)
                 elif isinstance(item, Pause):

@@ -2,7 +2,8 @@
 
 Run ``python samples/build_epub.py``. ``build_epub`` is general enough for tests to build their
 own EPUBs (EPUB 2 or 3, nested tables of contents, several chapters in one file, ``linear="no"``
-items, extra files such as ``META-INF/encryption.xml``).
+items, landmarks and guide entries, extra manifest items such as PLS lexicons, extra metadata,
+extra files such as ``META-INF/encryption.xml``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["Doc", "TocEntry", "png_bytes", "xhtml_page", "build_epub", "main"]
+__all__ = ["Doc", "Resource", "TocEntry", "png_bytes", "xhtml_page", "build_epub", "main"]
 
 _STAMP = (2024, 1, 1, 0, 0, 0)
 """Fixed member timestamps, so the same input always gives the same bytes."""
@@ -37,6 +38,20 @@ class Doc:
     """``xml:lang`` of the page; ``None`` uses the book's language."""
     raw: str | None = None
     """The whole document, written as is (for malformed-markup cases)."""
+    in_spine: bool = True
+    """False lists the document in the manifest only."""
+
+
+@dataclass
+class Resource:
+    """A manifest item outside the spine: a lexicon, an image, a style sheet."""
+
+    name: str
+    """File name inside the OEBPS folder."""
+    media_type: str
+    """Its media type (``application/pls+xml``)."""
+    data: bytes
+    """Its bytes."""
 
 
 @dataclass
@@ -129,11 +144,17 @@ def build_epub(
     epub_version: int = 3,
     ncx: bool = True,
     extra_files: dict[str, bytes] | None = None,
+    resources: list[Resource] | None = None,
+    landmarks: list[tuple[str, str, str]] | None = None,
+    extra_metadata: list[str] | None = None,
 ) -> bytes:
     """Write an EPUB (version 2 or 3) to ``path`` (if given) and return its bytes.
 
     EPUB 3 books get a nav document (and an NCX too unless ``ncx`` is false); EPUB 2 books get an
-    NCX only. ``extra_files`` maps archive paths to bytes, added after the rest.
+    NCX only. ``extra_files`` maps archive paths to bytes, added after the rest; ``resources``
+    are added to the manifest too. ``landmarks`` are (type, href, title) triples, written as the
+    nav's landmarks (EPUB 3) or the package's guide (EPUB 2); ``extra_metadata`` are lines of XML
+    added to the package metadata.
     """
     v3 = epub_version >= 3
     manifest: list[str] = []
@@ -145,7 +166,11 @@ def build_epub(
         text = doc.raw if doc.raw is not None else xhtml_page(doc.body, doc.title, doc.lang or language)
         files[f"OEBPS/{doc.name}"] = text.encode("utf-8")
         manifest.append(f'<item id="{item_id}" href={quoteattr(doc.name)} media-type="application/xhtml+xml"/>')
-        spine.append(f'<itemref idref="{item_id}"' + ("" if doc.linear else ' linear="no"') + "/>")
+        if doc.in_spine:
+            spine.append(f'<itemref idref="{item_id}"' + ("" if doc.linear else ' linear="no"') + "/>")
+    for n, res in enumerate(resources or [], start=1):
+        files[f"OEBPS/{res.name}"] = res.data
+        manifest.append(f'<item id="res{n}" href={quoteattr(res.name)} media-type={quoteattr(res.media_type)}/>')
 
     meta_extra: list[str] = []
     if cover_png is not None:
@@ -159,8 +184,17 @@ def build_epub(
         spine.insert(0, '<itemref idref="cover"/>')
 
     if v3:
+        marks = ""
+        if landmarks:
+            links = "".join(
+                f"<li><a epub:type={quoteattr(kind)} href={quoteattr(href)}>{escape(label)}</a></li>"
+                for kind, href, label in landmarks
+            )
+            marks = f'\n<nav epub:type="landmarks" hidden=""><ol>{links}</ol></nav>'
         nav = xhtml_page(
-            f'<nav epub:type="toc" id="toc"><h1>Contents</h1>\n{_nav_list(toc, "  ")}\n</nav>', "Contents", language
+            f'<nav epub:type="toc" id="toc"><h1>Contents</h1>\n{_nav_list(toc, "  ")}\n</nav>{marks}',
+            "Contents",
+            language,
         )
         files["OEBPS/nav.xhtml"] = nav.encode("utf-8")
         manifest.append('<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>')
@@ -189,7 +223,15 @@ def build_epub(
             dc.append(f"<dc:{tag}>{escape(value)}</dc:{tag}>")
     if v3:
         dc.append('<meta property="dcterms:modified">2024-01-01T00:00:00Z</meta>')
+    dc.extend(extra_metadata or [])
     spine_attr = ' toc="ncx"' if (ncx or not v3) else ""
+    guide = ""
+    if landmarks and not v3:
+        refs = "".join(
+            f"<reference type={quoteattr(kind)} href={quoteattr(href)} title={quoteattr(label)}/>"
+            for kind, href, label in landmarks
+        )
+        guide = f"\n  <guide>{refs}</guide>"
     opf = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         f'<package xmlns="http://www.idpf.org/2007/opf" version="{"3.0" if v3 else "2.0"}"'
@@ -200,7 +242,9 @@ def build_epub(
         + "\n    ".join(manifest)
         + f"\n  </manifest>\n  <spine{spine_attr}>\n    "
         + "\n    ".join(spine)
-        + "\n  </spine>\n</package>\n"
+        + "\n  </spine>"
+        + guide
+        + "\n</package>\n"
     )
     container = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -251,12 +295,36 @@ _CHAPTERS = [
 ]
 
 
+_COPYRIGHT = (
+    '<section epub:type="copyright-page">\n<p>Copyright \u00a9 2024 audiobook samples.</p>\n'
+    "<p>This story is free to copy, read aloud and change.</p>\n</section>"
+)
+_FOOTNOTE = (
+    '<aside epub:type="footnote" id="n1"><p>1. A shore crab, no bigger than a thumbnail, '
+    "of the kind that hides under the weed at low water.</p></aside>"
+)
+_LEXICON = """<?xml version="1.0" encoding="UTF-8"?>
+<lexicon version="1.0" xmlns="http://www.w3.org/2005/01/pronunciation-lexicon"
+         alphabet="ipa" xml:lang="en">
+  <lexeme><grapheme>Ysolde</grapheme><phoneme>\u026a\u02c8z\u0254ld\u0259</phoneme></lexeme>
+</lexicon>
+"""
+"""How the keeper's name is said; the package lists it, so it applies to the whole book."""
+
+
 def main(out: Path | None = None) -> None:
-    """Write ``tide-clock.epub`` beside this script (or to ``out``)."""
-    docs = [
-        Doc(f"chapter{n}.xhtml", f"<h1>{escape(title)}</h1>\n<p>{escape(text)}</p>", title)
-        for n, (title, text) in enumerate(_CHAPTERS, start=1)
-    ]
+    """Write ``tide-clock.epub`` beside this script (or to ``out``).
+
+    Besides its three chapters the sample has what real books have: a cover page, a copyright
+    page (skipped unless front matter is kept), a footnote in chapter two (skipped, or read at the
+    chapter's end with ``--notes end``) and a PLS lexicon for the keeper's name.
+    """
+    docs = [Doc("copyright.xhtml", _COPYRIGHT, "Copyright")]
+    for n, (title, text) in enumerate(_CHAPTERS, start=1):
+        body = f"<h1>{escape(title)}</h1>\n<p>{escape(text)}</p>"
+        if n == 2:
+            body = body.replace("small crab", 'small crab<a epub:type="noteref" href="#n1">1</a>') + "\n" + _FOOTNOTE
+        docs.append(Doc(f"chapter{n}.xhtml", body, title))
     toc = [TocEntry(title, f"chapter{n}.xhtml") for n, (title, _) in enumerate(_CHAPTERS, start=1)]
     out = out or Path(__file__).with_name("tide-clock.epub")
     build_epub(
@@ -271,6 +339,17 @@ def main(out: Path | None = None) -> None:
         date="2024-01-01",
         description="A harbour keeper, a clock that tells the tide, and a crab in the works.",
         cover_png=png_bytes(64, 64, (24, 78, 119)),
+        resources=[Resource("pronunciation.pls", "application/pls+xml", _LEXICON.encode("utf-8"))],
+        landmarks=[
+            ("cover", "cover.xhtml", "Cover"),
+            ("copyright-page", "copyright.xhtml", "Copyright"),
+            ("bodymatter", "chapter1.xhtml", "Start"),
+        ],
+        extra_metadata=[
+            '<meta property="belongs-to-collection" id="series">Harbour Tales</meta>',
+            '<meta refines="#series" property="collection-type">series</meta>',
+            '<meta refines="#series" property="group-position">1</meta>',
+        ],
     )
     print(f"wrote {out}")
 

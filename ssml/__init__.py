@@ -7,7 +7,20 @@ Pause(ms=500, kind='explicit')
 
 from __future__ import annotations
 
-from .items import AudioRef, Bookmark, Ctx, Diagnostic, Item, Pause, Phoneme, SSMLError, Text
+from .capabilities import CAPABILITIES, Capability, attribute_support, format_table
+from .items import (
+    AudioRef,
+    Bookmark,
+    Ctx,
+    Diagnostic,
+    Item,
+    Pause,
+    Phoneme,
+    SSMLError,
+    Text,
+    VoiceQuery,
+)
+from .lexicon import Lexicon, Pronunciation, parse_lexicon, read_lexicon
 from .lower import lower
 from .parse import SSML_NS, Document, parse
 from .values import DEFAULT_STRENGTHS, parse_pitch, parse_rate, parse_time, parse_volume
@@ -17,6 +30,7 @@ __all__ = [
     "SSMLError",
     "Diagnostic",
     "Ctx",
+    "VoiceQuery",
     "Text",
     "Phoneme",
     "Pause",
@@ -33,4 +47,12 @@ __all__ = [
     "parse_pitch",
     "parse_volume",
     "xsampa_to_ipa",
+    "Lexicon",
+    "Pronunciation",
+    "parse_lexicon",
+    "read_lexicon",
+    "Capability",
+    "CAPABILITIES",
+    "attribute_support",
+    "format_table",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-__all__ = ["SSMLError", "Diagnostic", "Ctx", "Text", "Phoneme", "Pause", "AudioRef", "Bookmark", "Item"]
+__all__ = ["SSMLError", "Diagnostic", "VoiceQuery", "Ctx", "Text", "Phoneme", "Pause", "AudioRef", "Bookmark", "Item"]
 
 
 class SSMLError(Exception):
@@ -57,6 +57,30 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class VoiceQuery:
+    """A ``<voice>`` that asks for a voice by preference list or by description, to be chosen by the caller."""
+
+    names: tuple[str, ...] = ()
+    """Names in preference order (the ``name`` attribute split at spaces)."""
+    gender: str | None = None
+    """``male``, ``female`` or ``neutral``."""
+    age: int | None = None
+    """Age in years."""
+    variant: int | None = None
+    """1-based index among the voices that match the rest."""
+    languages: tuple[str, ...] = ()
+    """Language tags the voice should speak (lower case)."""
+    outer: str | None = None
+    """The voice in force outside the element: what is kept when nothing matches."""
+    line: int | None = None
+    """Line of the ``<voice>`` element."""
+    column: int | None = None
+    """Column of the ``<voice>`` element."""
+    outer_query: VoiceQuery | None = None
+    """The query in force outside the element, when the outer voice was itself asked for this way."""
+
+
+@dataclass(frozen=True)
 class Ctx:
     """Voice, language and prosody in force at a point of the document."""
 
@@ -72,6 +96,12 @@ class Ctx:
     """Gain in decibels."""
     emphasis: str | None = None
     """``<emphasis level>`` in force: ``strong``, ``moderate``, ``reduced``, ``none``."""
+    say_as: tuple[str, str | None, str | None] | None = None
+    """``<say-as>`` in force: (interpret-as, format, detail), lower case."""
+    duration_ms: int | None = None
+    """``<prosody duration>`` in force: the time the enclosed text should take."""
+    voice_query: VoiceQuery | None = None
+    """A voice asked for by list or description; ``voice`` holds the best guess without a catalogue."""
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,9 @@ def _parser(recover: bool) -> etree.XMLParser:
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        # Without it libxml2 cuts text nodes at 10 MB without a word (a long book in one <p>);
+        # the bombs its limits guard against need entities, which are refused before parsing.
+        huge_tree=True,
         recover=recover,
         remove_pis=True,
         collect_ids=False,
@@ -153,16 +155,17 @@ def _fix_entity(m: re.Match[str]) -> str:
 def _plain(text: str) -> etree._Element:
     """Last resort of recovery: the words with every tag dropped."""
     root = etree.Element(f"{{{SSML_NS}}}speak")
-    words = html.unescape(_TAG.sub(" ", text))
+    words = html.unescape(_TAG.sub(" ", text).replace("<", " "))
     root.text = _BAD_CHARS.sub(" ", words)
     return root
 
 
 def _recover(text: str) -> tuple[etree._Element, bool]:
-    """Parse malformed SSML: declare stray prefixes, escape loose ``&`` and ``<``, wrap in ``<speak>``."""
+    """Parse malformed SSML: declare stray prefixes, escape loose ``&``, drop loose ``<``, wrap in ``<speak>``."""
     prefixes = {p for m in _PREFIX.finditer(text) for p in m.groups() if p and p not in ("xml", "xmlns")}
     declarations = "".join(f' xmlns:{p}="urn:x-ssml-undeclared:{p}"' for p in sorted(prefixes))
-    fixed = _LOOSE_LT.sub("&lt;", _ENTITY.sub(_fix_entity, text))
+    # A "<" that opens no tag is debris of broken markup (text writes "&lt;"): it is never spoken.
+    fixed = _LOOSE_LT.sub(" ", _ENTITY.sub(_fix_entity, text))
     # The wrapper stays on line 1 with no newline, so every line number still matches the input.
     wrapped = f'<speak xmlns="{SSML_NS}"{declarations}>{fixed}</speak>'
     try:

@@ -18,6 +18,8 @@ __all__ = [
     "parse_rate",
     "parse_volume",
     "parse_pitch",
+    "parse_contour",
+    "parse_range",
 ]
 
 DEFAULT_STRENGTHS: dict[str, int] = {
@@ -62,10 +64,10 @@ def parse_time(value: str) -> int:
     return int(round(ms))
 
 
-def _signed(value: str) -> tuple[str, float, str]:
+def _signed(value: str, what: str) -> tuple[str, float, str]:
     m = _SIGNED.match(value.strip())
     if not m:
-        raise ValueError(f"{value!r} is not a number with an optional sign and unit")
+        raise ValueError(f"{what} {value!r} is not a number with an optional sign and unit")
     return m.group(1), float(m.group(2)), (m.group(3) or "").lower()
 
 
@@ -74,7 +76,7 @@ def parse_rate(value: str) -> float:
     word = RATE_WORDS.get(value.strip().lower())
     if word is not None:
         return word
-    sign, number, unit = _signed(value)
+    sign, number, unit = _signed(value, "rate")
     if unit not in ("", "%"):
         raise ValueError(f"rate {value!r} has unit {unit!r}; use a keyword, a percentage or a number")
     if unit == "%":
@@ -88,14 +90,24 @@ def parse_rate(value: str) -> float:
 
 
 def parse_volume(value: str, current: float) -> float:
-    """A volume (keyword or ``"+6dB"``) → decibels, given the volume in force."""
+    """A volume (keyword, ``"+6dB"``, ``"+50%"``, or SSML 1.0's ``0``-``100`` scale) → decibels, given the volume in force."""
     word = VOLUME_WORDS.get(value.strip().lower())
     if word is not None:
         return word
-    sign, number, unit = _signed(value)
-    if unit != "db":
-        raise ValueError(f"volume {value!r} is neither a keyword (soft, loud, ...) nor a change in dB ('+6dB')")
-    return current + (-number if sign == "-" else number)
+    sign, number, unit = _signed(value, "volume")
+    if unit == "db":
+        return current + (-number if sign == "-" else number)
+    if unit == "%":
+        ratio = 1.0 + number / 100 if sign == "+" else 1.0 - number / 100 if sign == "-" else number / 100
+        if ratio <= 0:
+            return VOLUME_WORDS["silent"]
+        return current + 20.0 * math.log10(ratio)
+    if unit == "" and not sign:
+        # SSML 1.0 wrote loudness on a 0-100 amplitude scale where 100 is the default.
+        if number > 100:
+            raise ValueError(f"volume {value!r} is over 100 on the 0-100 scale")
+        return VOLUME_WORDS["silent"] if number == 0 else 20.0 * math.log10(number / 100)
+    raise ValueError(f"volume {value!r} is neither a keyword (soft, loud, ...) nor a change in dB ('+6dB')")
 
 
 def parse_pitch(value: str, current: float) -> float:
@@ -103,7 +115,7 @@ def parse_pitch(value: str, current: float) -> float:
     word = PITCH_WORDS.get(value.strip().lower())
     if word is not None:
         return word
-    sign, number, unit = _signed(value)
+    sign, number, unit = _signed(value, "pitch")
     if unit == "hz":
         raise ValueError(f"pitch {value!r} in Hz needs the voice's base pitch; use semitones ('+2st') or '%'")
     if not sign and unit != "%":
@@ -117,3 +129,36 @@ def parse_pitch(value: str, current: float) -> float:
         # A frequency ratio r is 12*log2(r) semitones.
         return current + 12.0 * math.log2(ratio)
     raise ValueError(f"pitch {value!r} has unit {unit!r}; use 'st' or '%'")
+
+
+_POINT = re.compile(r"\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)")
+
+
+def parse_contour(value: str) -> list[tuple[float, float]]:
+    """A contour ``"(0%,+2st) (50%,+20%)"`` → (position 0-1, semitones relative to the pitch in force)."""
+    points: list[tuple[float, float]] = []
+    rest = _POINT.sub("", value).strip()
+    if rest:
+        raise ValueError(f"contour {value!r} is not a list of (position%, pitch) pairs")
+    hertz = 0
+    for m in _POINT.finditer(value):
+        where, pitch = m.group(1), m.group(2)
+        sign, number, unit = _signed(where, "contour position")
+        if unit != "%" or sign or number > 100:
+            raise ValueError(f"contour position {where!r} is not a percentage from 0% to 100%")
+        if pitch.strip().lower().endswith("hz"):
+            # Hertz need the voice's own pitch, which the model does not expose.
+            hertz += 1
+            continue
+        points.append((number / 100, parse_pitch(pitch, 0.0)))
+    if not points:
+        reason = "gives its pitches in Hz (use st or %)" if hertz else "holds no (position%, pitch) pair"
+        raise ValueError(f"contour {value!r} {reason}")
+    return points
+
+
+def parse_range(value: str) -> None:
+    """Check a ``<prosody range>`` value (keyword, ``"+2st"``, ``"+10%"``); raise ``ValueError`` if it does not fit."""
+    if value.strip().lower() in PITCH_WORDS:
+        return
+    parse_pitch(value, 0.0)

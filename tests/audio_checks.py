@@ -99,3 +99,39 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
         prev = cur
     return prev[-1] / max(len(ref), 1)
+
+
+def f0_track(audio: np.ndarray, rate: int = RATE, fmin: float = 60.0, fmax: float = 400.0) -> np.ndarray:
+    """Pitch in Hz of each voiced 40 ms frame (10 ms hop), by normalized autocorrelation."""
+    frame, hop = int(0.04 * rate), int(0.01 * rate)
+    audio = np.asarray(audio, dtype=np.float64)
+    if len(audio) < frame:
+        return np.zeros(0)
+    starts = np.arange(0, len(audio) - frame + 1, hop)
+    frames = np.stack([audio[s : s + frame] for s in starts])
+    frames = frames - frames.mean(axis=1, keepdims=True)
+    energy = np.sqrt(np.mean(frames**2, axis=1))
+    # Only frames within 30 dB of the loudest carry a usable pitch.
+    loud = energy > energy.max() * 10 ** (-30 / 20)
+    size = 1 << (2 * frame - 1).bit_length()
+    spectrum = np.fft.rfft(frames * np.hanning(frame), size)
+    acf = np.fft.irfft(np.abs(spectrum) ** 2, size)[:, :frame]
+    acf = acf / np.maximum(acf[:, :1], 1e-12)
+    lo, hi = int(rate / fmax), min(int(rate / fmin), frame - 1)
+    out = []
+    for k in np.nonzero(loud)[0]:
+        r = acf[k, lo : hi + 1]
+        best = r.max()
+        if best < 0.5:
+            continue  # unvoiced
+        # The first peak close to the best one, so that twice the period does not win.
+        peaks = [i for i in range(1, len(r) - 1) if r[i] >= r[i - 1] and r[i] >= r[i + 1] and r[i] >= 0.85 * best]
+        lag = lo + (peaks[0] if peaks else int(r.argmax()))
+        out.append(rate / lag)
+    return np.array(out)
+
+
+def median_f0(audio: np.ndarray, rate: int = RATE) -> float:
+    """Median pitch in Hz of the voiced frames of ``audio`` (0 when none is voiced)."""
+    track = f0_track(audio, rate)
+    return float(np.median(track)) if track.size else 0.0

@@ -24,6 +24,8 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     # unless the test says otherwise.
     root = os.environ.get("AUDIOBOOK_CACHE") or str(tmp_path_factory.getbasetemp() / "cache")
     monkeypatch.setenv("AUDIOBOOK_CACHE", root)
+    # No test reaches the network by accident; tests of the download path lift this themselves.
+    monkeypatch.setenv("AUDIOBOOK_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")

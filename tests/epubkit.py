@@ -8,7 +8,18 @@ import sys
 import zipfile
 from pathlib import Path
 
-__all__ = ["Doc", "TocEntry", "build_epub", "png_bytes", "xhtml_page", "FIXTURES", "fixture", "rezip", "ENCRYPTION_XML"]
+__all__ = [
+    "Doc",
+    "Resource",
+    "TocEntry",
+    "build_epub",
+    "png_bytes",
+    "xhtml_page",
+    "FIXTURES",
+    "fixture",
+    "rezip",
+    "ENCRYPTION_XML",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "epub"
@@ -30,6 +41,7 @@ def _load_builder():  # type: ignore[no-untyped-def]
 
 _builder = _load_builder()
 Doc = _builder.Doc
+Resource = _builder.Resource
 TocEntry = _builder.TocEntry
 build_epub = _builder.build_epub
 png_bytes = _builder.png_bytes

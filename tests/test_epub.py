@@ -1,4 +1,9 @@
-"""The EPUB reader and the XHTML reader behind it: chapters, titles, spoken text, metadata, errors."""
+"""The EPUB reader and the XHTML reader behind it: chapters, titles, spoken text, metadata, errors.
+
+Every book here is built by ``tests/epubkit.py`` (the sample's builder) for one structure real
+books have; the tests assert on the chapter list, the spoken text, the pronunciation overrides,
+what is skipped and why, and the errors.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,19 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from epubkit import ENCRYPTION_XML, Doc, TocEntry, build_epub, fixture, png_bytes, rezip
+from epubkit import (
+    ENCRYPTION_XML,
+    Doc,
+    Resource,
+    TocEntry,
+    build_epub,
+    fixture,
+    png_bytes,
+    rezip,
+)
 
-from audiobook.config import ReadOptions
+from audiobook.config import ReadChoices, ReadOptions
+from audiobook.coverage import Ledger, measure
 from audiobook.diagnostics import Reporter
 from audiobook.errors import InputError, StrictError
 from audiobook.model import Block, Book, Break, Chapter, Phonemes, Speech
@@ -18,15 +33,36 @@ from audiobook.readers import epub, xhtml
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "tide-clock.epub"
 
 
-def read(data: bytes, strict: bool = False) -> tuple[Book, Reporter]:
-    options = ReadOptions(source="book.epub", reporter=Reporter(strict=strict))
-    return epub.read(data, options), options.reporter
+def read(data: bytes, strict: bool = False, **choices: object) -> tuple[Book, Reporter]:
+    book, options = read_with(data, strict, **choices)
+    return book, options.reporter
+
+
+def read_with(data: bytes, strict: bool = False, **choices: object) -> tuple[Book, ReadOptions]:
+    options = ReadOptions(source="book.epub", reporter=Reporter(strict=strict), choices=ReadChoices(**choices))  # type: ignore[arg-type]
+    return epub.read(data, options), options
+
+
+def skipped(ledger: Ledger) -> list[tuple[str, str, int | None]]:
+    """(reason, text, chapter) of everything left out."""
+    return [(s.reason, s.text, s.chapter) for s in ledger.skipped]
+
+
+def overrides(book: Book) -> list[tuple[str, str]]:
+    """(written text, IPA) of every pronunciation override, in reading order."""
+    return [(s.text, s.ph) for ch in book.chapters for b in ch.blocks for s in b.segments if isinstance(s, Phonemes)]
 
 
 def said(chapter: Chapter | Block) -> str:
     """What a listener hears, as text."""
     blocks = chapter.blocks if isinstance(chapter, Chapter) else (chapter,)
-    return " ".join(s.text for b in blocks for s in b.segments if isinstance(s, (Speech, Phonemes)))
+    out = ""
+    for text in (s.text for b in blocks for s in b.segments if isinstance(s, (Speech, Phonemes))):
+        # Joined as the sentence pass joins neighbouring segments.
+        if out and text and not out[-1].isspace() and not text[0].isspace() and text[0] not in ",.;:!?)":
+            out += " "
+        out += text
+    return " ".join(out.split())
 
 
 def titles(book: Book) -> list[str]:
@@ -63,11 +99,31 @@ def test_sample_chapters_metadata_and_cover() -> None:
     with zipfile.ZipFile(SAMPLE) as zf:
         assert book.meta.cover == zf.read("OEBPS/cover.png")
     assert book.meta.cover is not None and book.meta.cover.startswith(b"\x89PNG\r\n\x1a\n")
+    assert (book.meta.series, book.meta.series_index, book.meta.subtitle) == ("Harbour Tales", "1", None)
     for ch in book.chapters:
         assert ch.blocks[0].kind == "heading" and said(ch.blocks[0]) == ch.title
         assert 50 <= len(said(ch).split()) <= 90
     assert said(book.chapters[1]).startswith("A Hand That Stuck One grey Tuesday")
+    # The footnote and its reference mark are not read; the copyright page is skipped.
+    assert "small crab wedged" in said(book.chapters[1]) and "thumbnail" not in said(book.chapters[1])
+    assert "Copyright" not in " ".join(said(c) for c in book.chapters)
+    # The package's lexicon says how the keeper's name is pronounced, everywhere.
+    assert overrides(book) == [("Ysolde", "ɪˈzɔldə")] * 3
     assert reporter.reports == []  # the cover page and the nav are skipped quietly
+
+
+def test_sample_coverage_every_word_spoken_or_skipped_for_a_reason() -> None:
+    for notes in ("skip", "end"):
+        book, options = read_with(SAMPLE.read_bytes(), notes=notes)
+        cov = measure(book, options.ledger)
+        assert [c.missing for c in cov.chapters] == [(), (), ()]
+        assert [c.source_words for c in cov.chapters] == [71, 87, 65]
+        reasons = sorted({s.reason for s in cov.skipped})
+        note = "note" if notes == "skip" else "note (read at the end of the chapter that refers to it)"
+        assert reasons == sorted(["front matter: cover", "front matter: copyright page", "note reference", note])
+    assert said(book.chapters[1]).endswith(
+        "Notes 1. A shore crab, no bigger than a thumbnail, of the kind that hides under the weed at low water."
+    )
 
 
 def test_sample_matches_its_build_script(tmp_path: Path) -> None:
@@ -213,7 +269,13 @@ def test_ssml_ph_lang_noterefs_pagebreaks_and_images() -> None:
     # An alphabet that cannot be converted: the written word is read, and the loss is reported.
     assert "hullo again." in text
     assert [r.code for r in reporter.reports] == ["unsupported-alphabet"]
-    assert ch.blocks[-1].kind == "note" and said(ch.blocks[-1]) == "A note about tomatoes."
+    # The footnote is lifted out of the text: skipped by default, read at the chapter's end on request.
+    assert "A note about tomatoes" not in text
+    book, _ = read(data, notes="end")
+    assert [(b.kind, said(b)) for b in book.chapters[0].blocks[-2:]] == [
+        ("heading", "Notes"),
+        ("note", "A note about tomatoes."),
+    ]
 
 
 def test_block_kinds_tables_and_verse() -> None:
@@ -223,12 +285,12 @@ def test_block_kinds_tables_and_verse() -> None:
         ("heading", "Tide Table"),
         ("item", "Rope"),
         ("item", "Lantern oil"),
-        ("cell", "Day"),
-        ("cell", "High water"),
-        ("cell", "Monday"),
-        ("cell", "six"),
+        ("cell", "Day High water"),
+        ("cell", "Monday six"),
         ("quote", "The sea keeps no calendar."),
     ]
+    # A table is read row by row, a short pause between the cells of a row.
+    assert doc.blocks[4].segments[1] == Break(250, "clause")
     verse = doc.blocks[-1]
     assert verse.segments == (
         Speech("Grey water rising,", source="s.xhtml:15"),
@@ -304,3 +366,383 @@ def test_obfuscated_fonts_are_not_drm() -> None:
     docs = [chapter("ch1.xhtml", "Open", "Readable.")]
     book, _ = read(build_epub(None, docs, [], title="T", extra_files={"META-INF/encryption.xml": fonts}))
     assert said(book.chapters[0]) == "Open Readable."
+
+
+# --- structures real books have ------------------------------------------------------------------
+
+
+def test_nested_toc_with_parts_and_chapters_sharing_files() -> None:
+    part = (
+        '<section id="p1"><h1>Part I</h1><p>Before the sea.</p></section>'
+        '<section id="c1"><h2>Chapter XIV</h2><p>The harbour froze.</p></section>'
+        '<section id="c2"><h2>CHAPTER 15</h2><p>It thawed.</p></section>'
+    )
+    docs = [Doc("part1.xhtml", part, "Part I"), chapter("epilogue.xhtml", "Epilogue", "Calm.")]
+    toc = [
+        TocEntry(
+            "Part I",
+            "part1.xhtml#p1",
+            [
+                TocEntry("Chapter XIV", "part1.xhtml#c1", [TocEntry("Deeper", "part1.xhtml#nowhere")]),
+                TocEntry("CHAPTER 15", "part1.xhtml#c2"),
+            ],
+        ),
+        TocEntry("Epilogue", "epilogue.xhtml"),
+    ]
+    for version in (3, 2):
+        book, reporter = read(build_epub(None, docs, toc, title="T", epub_version=version))
+        # Titles as the table of contents writes them; headings as a narrator says them.
+        assert titles(book) == ["Part I", "Chapter XIV", "CHAPTER 15", "Epilogue"]
+        assert [said(c.blocks[0]) for c in book.chapters] == [
+            "Part one",
+            "Chapter fourteen",
+            "Chapter fifteen",
+            "Epilogue",
+        ]
+        assert said(book.chapters[1]) == "Chapter fourteen The harbour froze."
+        assert [r.code for r in reporter.reports] == ["missing-anchor"]
+
+
+def test_one_chapter_spread_over_several_files() -> None:
+    docs = [
+        chapter("ch1_split_000.xhtml", "The Long Chapter", "It began here."),
+        Doc("ch1_split_001.xhtml", "<p>It went on here.</p>"),
+        Doc("ch1_split_002.xhtml", "<p>It ended here.</p>"),
+        chapter("ch2.xhtml", "Short", "Brief."),
+    ]
+    toc = [TocEntry("The Long Chapter", "ch1_split_000.xhtml"), TocEntry("Short", "ch2.xhtml")]
+    book, options = read_with(build_epub(None, docs, toc, title="T"))
+    assert titles(book) == ["The Long Chapter", "Short"]
+    assert said(book.chapters[0]) == "The Long Chapter It began here. It went on here. It ended here."
+    cov = measure(book, options.ledger)
+    assert [(c.source_words, c.spoken_words, c.missing) for c in cov.chapters] == [(13, 13, ()), (2, 2, ())]
+
+
+def test_without_a_table_of_contents_headings_start_chapters() -> None:
+    docs = [
+        chapter("a.xhtml", "CHAPTER I", "One."),
+        Doc("a2.xhtml", "<p>Still one.</p>"),
+        chapter("b.xhtml", "II", "Two."),
+    ]
+    book, _ = read(build_epub(None, docs, [], title="T"))
+    # The heading as written is the title; it is spoken as a word.
+    assert titles(book) == ["CHAPTER I", "II"]
+    assert [said(c) for c in book.chapters] == ["Chapter one One. Still one.", "Two Two."]
+
+
+def test_linear_no_page_of_endnotes_is_read_at_the_referring_chapter() -> None:
+    notes = (
+        "<h1>Notes</h1>"
+        '<p id="n1"><a href="ch1.xhtml#r1">1.</a> The first endnote.</p>'
+        '<p id="n2"><a href="ch2.xhtml#r2">2.</a> The second endnote.</p>'
+    )
+    docs = [
+        chapter("ch1.xhtml", "One", 'A claim.<sup><a id="r1" href="notes.xhtml#n1">1</a></sup> More.'),
+        chapter("ch2.xhtml", "Two", 'Another.<a id="r2" href="notes.xhtml#n2"><sup>2</sup></a> End.'),
+        Doc("notes.xhtml", notes, "Notes", linear=False),
+    ]
+    toc = [TocEntry("One", "ch1.xhtml"), TocEntry("Two", "ch2.xhtml")]
+    data = build_epub(None, docs, toc, title="T", epub_version=2)
+    book, options = read_with(data)
+    assert [said(c) for c in book.chapters] == ["One A claim. More.", "Two Another. End."]
+    assert sorted(skipped(options.ledger), key=str) == sorted(
+        [
+            ("note reference", "1", 0),
+            ("note reference", "2", 1),
+            ('not in the reading order (linear="no")', "Notes", None),
+            ("note", "1. The first endnote.", None),
+            ("note", "2. The second endnote.", None),
+        ],
+        key=str,
+    )
+    book, options = read_with(data, notes="end")
+    assert [said(c) for c in book.chapters] == [
+        "One A claim. More. Notes 1. The first endnote.",
+        "Two Another. End. Notes 2. The second endnote.",
+    ]
+    assert [b.kind for b in book.chapters[0].blocks] == ["heading", "paragraph", "heading", "note"]
+
+
+def test_footnotes_both_modes_and_notes_section() -> None:
+    ch1 = (
+        '<p>The lamp<a epub:type="noteref" href="#fn1">*</a> burned and the bell<a epub:type="noteref"'
+        ' href="notes.xhtml#en1">1</a> rang.</p>'
+        '<aside epub:type="footnote" id="fn1"><p>* Whale oil, then paraffin.</p></aside>'
+        "<p>Second paragraph.</p>"
+    )
+    notes = (
+        '<section epub:type="endnotes"><h2>Endnotes</h2><ol>'
+        '<li id="en1"><p>Cast in 1820. <a epub:type="backlink" href="ch1.xhtml">\u21a9</a></p></li>'
+        '<li id="en2"><p>Never referred to.</p></li>'
+        "</ol></section>"
+    )
+    docs = [Doc("ch1.xhtml", "<h1>Lamp</h1>" + ch1, "Lamp"), Doc("notes.xhtml", notes, "Endnotes")]
+    toc = [TocEntry("Lamp", "ch1.xhtml"), TocEntry("Endnotes", "notes.xhtml")]
+    data = build_epub(None, docs, toc, title="T")
+
+    book, options = read_with(data)
+    assert titles(book) == ["Lamp"]  # the notes page holds only notes
+    assert said(book.chapters[0]) == "Lamp The lamp burned and the bell rang. Second paragraph."
+    assert sorted(r for r, _, _ in skipped(options.ledger)) == sorted(
+        ["note reference", "note reference", "note", "note backlink", "notes heading", "note", "note"]
+    )
+
+    book, options = read_with(data, notes="end")
+    # Referenced notes in reference order; a note nobody refers to is read where it stands (a
+    # page with no chapter of its own, here: so it is skipped, with its reason).
+    assert said(book.chapters[0]) == (
+        "Lamp The lamp burned and the bell rang. Second paragraph. Notes * Whale oil, then paraffin. Cast in 1820."
+    )
+    assert ("note", "Never referred to.", None) in skipped(options.ledger)
+    assert all(c.missing == () for c in measure(book, options.ledger).chapters)
+
+
+def test_reference_numbers_page_numbers_hidden_and_images() -> None:
+    body = (
+        "<h1>Odds</h1>"
+        "<p>As Smith said<sup>12</sup>, the tide is 10<sup>3</sup> tonnes.</p>"
+        '<p>Turn<span epub:type="pagebreak" id="p5">5</span> the page<span role="doc-pagebreak" title="6"/>.</p>'
+        '<p hidden="">Not shown, not read.</p>'
+        '<figure><img src="a.png" alt="A lighthouse at dusk"/><figcaption>Plate 1</figcaption></figure>'
+        '<p><img src="b.png"/>Only text is read.</p>'
+        "<p>Tea<ruby>茶<rt>ちゃ</rt></ruby>.</p>"
+    )
+    data = build_epub(None, [Doc("c.xhtml", body, "Odds")], [], title="T")
+    book, options = read_with(data)
+    assert [said(b) for b in book.chapters[0].blocks] == [
+        "Odds",
+        "As Smith said, the tide is 103 tonnes.",
+        "Turn the page.",
+        "Plate 1",
+        "Only text is read.",
+        "Tea茶.",
+    ]
+    assert skipped(options.ledger) == [
+        ("reference number", "12", 0),
+        ("page number", "5", 0),
+        ("page number", "6", 0),
+        ("hidden", "Not shown, not read.", 0),
+        ("alt text", "A lighthouse at dusk", 0),
+        ("image", "", 0),
+        ("ruby annotation", "ちゃ", 0),
+    ]
+    assert measure(book, options.ledger).chapters[0].missing == ()
+    book, _ = read(data, read_alt=True)
+    assert [said(b) for b in book.chapters[0].blocks][3:5] == ["A lighthouse at dusk", "Plate 1"]
+
+
+def _front_matter_book(version: int) -> bytes:
+    docs = [
+        Doc("title.xhtml", "<h1>The Tide Clock</h1><p>Wren Alder</p>", "Title"),
+        Doc("rights.xhtml", "<p>\u00a9 2024 Wren Alder. All rights reserved.</p><p>ISBN 978-0-00-000000-0</p>", "T"),
+        Doc("contents.xhtml", "<h1>Contents</h1><p>One ... 1</p>", "T"),
+        chapter("one.xhtml", "One", "The story."),
+        Doc("idx.xhtml", '<section epub:type="index"><h1>Index</h1><p>tide, 1</p></section>', "T"),
+        Doc("credits.xhtml", "<h1>Credits</h1><p>Thanks to the keepers.</p>", "T"),
+    ]
+    toc = [TocEntry("Title Page", "title.xhtml"), TocEntry("One", "one.xhtml"), TocEntry("Credits", "credits.xhtml")]
+    marks = [("toc", "contents.xhtml", "Contents")]
+    return build_epub(None, docs, toc, title="T", cover_png=png_bytes(), epub_version=version, landmarks=marks)
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_front_matter_skipped_unless_kept(version: int) -> None:
+    data = _front_matter_book(version)
+    book, options = read_with(data)
+    assert titles(book) == ["Title Page", "One", "Credits"]
+    assert [r for r, _, c in skipped(options.ledger) if c is None] == [
+        "front matter: cover",
+        "front matter: copyright page",
+        "front matter: table of contents",
+        "front matter: index",
+    ]
+    assert options.reporter.reports == []
+    book, options = read_with(data, skip_front_matter=False)
+    # Kept, each page is a chapter of its own, named for what it is when nothing names it.
+    assert titles(book) == ["Title Page", "Copyright page", "Table of contents", "One", "Index", "Credits"]
+    assert [said(c) for c in book.chapters[1:3]] == [
+        "© 2024 Wren Alder. All rights reserved. ISBN 978-0-00-000000-0",
+        "Contents One ... 1",
+    ]
+    assert said(book.chapters[4]) == "Index tide, 1"
+
+
+# --- pronunciation lexicons -----------------------------------------------------------------------
+
+PLS = """<?xml version="1.0" encoding="UTF-8"?>
+<lexicon version="1.0" xmlns="http://www.w3.org/2005/01/pronunciation-lexicon"
+         alphabet="ipa" xml:lang="en">
+  <lexeme><grapheme>Ysolde</grapheme><phoneme>ɪˈzɔldə</phoneme></lexeme>
+  <lexeme><grapheme>tomato</grapheme><phoneme alphabet="x-sampa">t@"mA:t@U</phoneme></lexeme>
+  <lexeme><grapheme>Port Isaac</grapheme><phoneme>pɔːt ˈaɪzək</phoneme></lexeme>
+  <lexeme><grapheme>RNLI</grapheme><alias>Royal National Lifeboat Institution</alias></lexeme>
+</lexicon>
+"""
+
+
+def test_pls_lexicon_applies_to_the_whole_book() -> None:
+    docs = [
+        chapter(
+            "a.xhtml",
+            "Ysolde",
+            'Ysolde sailed from Port   Isaac with a Tomato. <span ssml:ph="jəˈsɔld">Ysolde</span> said so.',
+        ),
+        chapter("b.xhtml", "Rescue", "The RNLI came for ysolde, not for Ysoldes."),
+    ]
+    lexicon = Resource("lexicon.pls", "application/pls+xml", PLS.encode("utf-8"))
+    book, options = read_with(build_epub(None, docs, [], title="T", resources=[lexicon]))
+    # Exact case first, then any case; the markup's own ssml:ph wins; whole words only.
+    assert [(text, ph.replace(" ", "")) for text, ph in overrides(book)] == [
+        ("Ysolde", "ɪˈzɔldə"),
+        ("Ysolde", "ɪˈzɔldə"),
+        ("Port Isaac", "pɔːtˈaɪzək"),
+        ("Tomato", "təˈmɑːtəʊ"),
+        ("Ysolde", "jəˈsɔld"),
+        ("ysolde", "ɪˈzɔldə"),
+    ]
+    assert said(book.chapters[1]) == "Rescue The Royal National Lifeboat Institution came for ysolde, not for Ysoldes."
+    assert options.reporter.reports == []
+    assert all(c.missing == () for c in measure(book, options.ledger).chapters)
+
+
+def test_broken_lexicon_is_reported_and_the_book_still_read() -> None:
+    lexicon = Resource("bad.pls", "application/pls+xml", b"<lexicon><lexeme>")
+    book, reporter = read(build_epub(None, [chapter("a.xhtml", "A", "Words.")], [], title="T", resources=[lexicon]))
+    assert said(book.chapters[0]) == "A Words."
+    assert [r.code for r in reporter.reports] == ["lexicon-malformed"]
+    assert reporter.reports[0].where is not None and reporter.reports[0].where.startswith("book.epub!/OEBPS/bad.pls")
+
+
+# --- metadata ------------------------------------------------------------------------------------
+
+
+def test_subtitle_and_series_from_epub3_and_calibre() -> None:
+    doc = [chapter("a.xhtml", "A", "Text.")]
+    epub3 = [
+        '<dc:title id="sub">Being a Keeper\'s Account</dc:title>',
+        '<meta refines="#sub" property="title-type">subtitle</meta>',
+        '<meta property="belongs-to-collection" id="c1">Harbour Tales</meta>',
+        '<meta refines="#c1" property="collection-type">series</meta>',
+        '<meta refines="#c1" property="group-position">2</meta>',
+    ]
+    book, _ = read(build_epub(None, doc, [], title="The Tide Clock", extra_metadata=epub3))
+    m = book.meta
+    assert (m.title, m.subtitle, m.series, m.series_index) == (
+        "The Tide Clock",
+        "Being a Keeper's Account",
+        "Harbour Tales",
+        "2",
+    )
+    calibre = [
+        '<meta name="calibre:series" content="Harbour Tales"/>',
+        '<meta name="calibre:series_index" content="3.5"/>',
+    ]
+    book, _ = read(build_epub(None, doc, [], title="T", epub_version=2, extra_metadata=calibre))
+    assert (book.meta.series, book.meta.series_index) == ("Harbour Tales", "3.5")
+
+
+# --- damaged and protected books ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("member", "scheme"),
+    [
+        ("META-INF/rights.xml", "Adobe ADEPT"),
+        ("META-INF/license.lcpl", "Readium LCP"),
+        ("META-INF/sinf.xml", "Apple FairPlay"),
+    ],
+)
+def test_drm_scheme_is_named(member: str, scheme: str) -> None:
+    docs = [chapter("ch1.xhtml", "Locked", "Secret.")]
+    data = build_epub(
+        None, docs, [], title="T", extra_files={member: b"<rights/>", "META-INF/encryption.xml": ENCRYPTION_XML}
+    )
+    assert error_of(data).startswith(f"book.epub: is protected by DRM ({scheme});")
+
+
+def test_damaged_member_is_reported_and_the_rest_read() -> None:
+    docs = [chapter("a.xhtml", "Alpha", "Fine. " * 40), chapter("b.xhtml", "Beta", "Also fine.")]
+    data = bytearray(build_epub(None, docs, [TocEntry("Alpha", "a.xhtml"), TocEntry("Beta", "b.xhtml")], title="T"))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        info = zf.getinfo("OEBPS/a.xhtml")
+    # Corrupt the compressed bytes of one chapter: its CRC no longer matches.
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 8
+    data[start : start + 8] = b"\x00" * 8
+    book, reporter = read(bytes(data))
+    assert titles(book) == ["Beta"]
+    (report,) = reporter.reports
+    assert report.code == "unreadable-file" and report.where == "book.epub!/OEBPS/a.xhtml"
+
+
+def test_malformed_chapter_does_not_lose_the_rest_of_the_book() -> None:
+    docs = [
+        chapter("a.xhtml", "Alpha", "Before."),
+        Doc("bad.xhtml", "", raw="<html><body><p>Half a document"),
+        Doc("worse.xhtml", "", raw="\x00\x01 not XML at all"),
+        chapter("c.xhtml", "Gamma", "After."),
+    ]
+    book, reporter = read(build_epub(None, docs, [], title="T"))
+    assert [said(c) for c in book.chapters] == ["Alpha Before. Half a document", "Gamma After."]
+    assert [r.code for r in reporter.reports] == ["malformed-xhtml", "malformed-xhtml"]
+
+
+# --- coverage on every fixture book ----------------------------------------------------------------
+
+
+def _fixture_books() -> list[tuple[str, bytes]]:
+    two = [
+        chapter("intro.xhtml", "Opening", "Gulls circled."),
+        Doc("both.xhtml", "", raw=fixture("two-chapters.xhtml")),
+    ]
+    return [
+        ("sample", SAMPLE.read_bytes()),
+        ("inline", build_epub(None, [Doc("in.xhtml", "", raw=fixture("inline.xhtml"))], [], title="T")),
+        ("structure", build_epub(None, [Doc("s.xhtml", "", raw=fixture("structure.xhtml"))], [], title="T")),
+        (
+            "two-chapters",
+            build_epub(
+                None, two, [TocEntry("First", "both.xhtml#first"), TocEntry("Last", "both.xhtml#second")], title="T"
+            ),
+        ),
+        ("front-matter", _front_matter_book(3)),
+    ]
+
+
+@pytest.mark.parametrize("name", [n for n, _ in _fixture_books()])
+@pytest.mark.parametrize("choices", [{}, {"notes": "end", "read_alt": True, "skip_front_matter": False}])
+def test_fixture_books_lose_no_word(name: str, choices: dict[str, object]) -> None:
+    data = dict(_fixture_books())[name]
+    book, options = read_with(data, **choices)
+    cov = measure(book, options.ledger)
+    assert cov.missing == 0, [(c.title, c.missing) for c in cov.chapters]
+
+
+# --- heard, with the real model ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_selected_chapter_is_heard_with_its_note_at_the_end(tmp_path: Path, whisper) -> None:  # type: ignore[no-untyped-def]
+    from audiobook.convert import ConvertOptions, convert
+
+    docs = [
+        Doc("rights.xhtml", "<p>Copyright 2024. All rights reserved.</p>", "Copyright"),
+        Doc(
+            "one.xhtml",
+            '<h1>The Lamp</h1><p>The keeper lit the lamp.<a epub:type="noteref" href="#n1">7</a> Then she slept.</p>'
+            '<aside epub:type="footnote" id="n1"><p>The lamp came from an old ship.</p></aside>',
+            "The Lamp",
+        ),
+        chapter("two.xhtml", "Morning", "The gulls woke her."),
+    ]
+    src = tmp_path / "lamp.epub"
+    build_epub(src, docs, [TocEntry("The Lamp", "one.xhtml"), TocEntry("Morning", "two.xhtml")], title="T")
+    options = ConvertOptions(
+        voice="jf_alpha", cache_dir=tmp_path / "clips", reading=ReadChoices(notes="end", chapters="1")
+    )
+    result = convert(src, tmp_path / "lamp.wav", options)
+    assert [title for title, _ in result.chapters] == ["The Lamp"]
+    heard = " ".join(whisper(tmp_path / "lamp.wav").lower().replace(",", " ").replace(".", " ").split())
+    assert "old ship" in heard and "slept" in heard
+    assert heard.index("slept") < heard.index("old ship")  # the note comes at the chapter's end
+    for unheard in ("copyright", "seven", "gulls"):
+        assert unheard not in heard

@@ -3,7 +3,9 @@
 Each ``tests/fixtures/markdown/<case>.md`` is read and compared with ``<case>.json``: the book's
 metadata, its chapters as ``{"title", "blocks"}`` where a block is ``[kind, segment, ...]`` and a
 segment is a string (speech in the default context), ``{"speech": text, ...context}``,
-``{"phonemes": ipa, "text": ...}`` or ``{"break": ms}``; and ``reports`` as ``code@where``.
+``{"phonemes": ipa, "text": ...}`` or ``{"break": ms}``; ``reports`` as ``code@where``; and
+``skipped`` (content left out by choice) as ``reason@where``. An optional ``options`` object in
+the ``.json`` sets the reader's choices (``{"code_blocks": "read"}``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audiobook.config import ReadOptions
+from audiobook.config import ReadChoices, ReadOptions
+from audiobook.coverage import measure
 from audiobook.diagnostics import Reporter
 from audiobook.errors import StrictError
 from audiobook.model import Audio, Book, Break, Context, Mark, Phonemes, Segment, Speech
@@ -51,7 +54,7 @@ def segment(seg: Segment) -> Any:
     return {"mark": seg.name}
 
 
-def book_form(book: Book, reporter: Reporter) -> dict[str, Any]:
+def book_form(book: Book, reporter: Reporter, skipped: list[Any] | None = None) -> dict[str, Any]:
     """What a fixture's ``.json`` holds."""
     m = book.meta
     return {
@@ -64,19 +67,30 @@ def book_form(book: Book, reporter: Reporter) -> dict[str, Any]:
             for ch in book.chapters
         ],
         "reports": [f"{r.code}@{r.where}" for r in reporter.reports],
+        "skipped": [f"{s.reason}@{s.where}" for s in skipped or ()],
     }
 
 
-def read_case(path: Path) -> dict[str, Any]:
-    options = ReadOptions(source=f"{path.stem}.md")
-    book = markdown.read(path.read_bytes(), options)
-    return book_form(book, options.reporter)
+def read_case(path: Path, choices: dict[str, Any]) -> tuple[Book, ReadOptions]:
+    options = ReadOptions(source=f"{path.stem}.md", choices=ReadChoices(**choices))
+    return markdown.read(path.read_bytes(), options), options
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_fixture(path: Path) -> None:
     expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    assert read_case(path) == expected
+    book, options = read_case(path, expected.pop("options", {}))
+    assert book_form(book, options.reporter, options.ledger.skipped) == expected
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_fixture_coverage(path: Path) -> None:
+    """Every word of the source is spoken, or skipped for a reason."""
+    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    book, options = read_case(path, expected.pop("options", {}))
+    cov = measure(book, options.ledger)
+    assert [c.missing for c in cov.chapters] == [()] * len(book.chapters)
+    assert all(c.source_words is not None for c in cov.chapters)
 
 
 def test_strict_mode_names_file_and_line() -> None:
@@ -135,3 +149,34 @@ def test_any_markdown_reads(parts: list[str]) -> None:
         assert chapter.title
         for block in chapter.blocks:
             assert block.segments
+
+
+@pytest.mark.parametrize(
+    ("shortcut", "ssml"),
+    [
+        ("[pause 2s]", '<break time="2s"/>'),
+        ("[pause 500ms]", '<break time="500ms"/>'),
+        ("[pause]", '<break strength="strong"/>'),
+        ("[Pause x-weak]", '<break strength="x-weak"/>'),
+    ],
+)
+def test_pause_shortcuts_lower_to_the_same_breaks_as_ssml(shortcut: str, ssml: str) -> None:
+    for layout in ("# T\n\nBefore.\n\n{}\n\nAfter.\n", "# T\n\nBefore {} after.\n"):
+        short = markdown.read(layout.format(shortcut).encode(), ReadOptions(source="a.md"))
+        tagged = markdown.read(layout.format(ssml).encode(), ReadOptions(source="a.md"))
+        assert short.chapters == tagged.chapters
+        assert any(isinstance(s, Break) and s.kind == "explicit" for b in short.chapters[0].blocks for s in b.segments)
+
+
+def test_bad_pause_is_reported_and_strict_fails() -> None:
+    with pytest.raises(StrictError, match="p.md:3"):
+        markdown.read(
+            b"# T\n\nWait [pause forever] here.\n", ReadOptions(source="p.md", reporter=Reporter(strict=True))
+        )
+
+
+def test_skipped_by_choice_is_not_a_strict_error() -> None:
+    options = ReadOptions(source="c.md", reporter=Reporter(strict=True))
+    book = markdown.read(b"# T\n\n![map](m.png)\n\n```\ncode\n```\n\nText.\n", options)
+    assert [s.reason for s in options.ledger.skipped] == ["alt text", "code block"]
+    assert [c.title for c in book.chapters] == ["T"]

@@ -13,15 +13,19 @@ The expected JSON is a list of paragraphs (each a list of items), or an object w
 (a piece of the message), ``line`` and ``column`` for a case that must raise ``SSMLError``.
 Items are ``{"text": ...}``, ``{"phoneme": ipa, "text": ...}``, ``{"pause": ms}`` (plus
 ``"kind": "sentence"``), ``{"audio": src, "fallback": [...]}`` and ``{"mark": name}``; context
-fields that differ from the default (voice, lang, rate, pitch, volume_db, emphasis) are added.
-``"positions": true`` adds ``"at": "line:column"`` to text and phoneme items.
+fields that differ from the default (voice, lang, rate, pitch, volume_db, emphasis, say_as,
+duration_ms, and ``query`` for a voice asked for by list or description) are added.
+``"positions": true`` adds ``"at": "line:column"`` to text and phoneme items; ``"base_dir"`` is
+relative to the fixtures folder (lexicon files live in ``lexicons/``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +43,23 @@ DEFAULT = Ctx()
 
 def _ctx_json(ctx: Ctx) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in ("voice", "lang", "rate", "pitch", "volume_db", "emphasis"):
+    for name in ("voice", "lang", "rate", "pitch", "volume_db", "emphasis", "say_as", "duration_ms"):
         value = getattr(ctx, name)
         if value != getattr(DEFAULT, name):
-            out[name] = value
+            out[name] = list(value) if isinstance(value, tuple) else value
+    query = ctx.voice_query
+    if query is not None:
+        out["query"] = {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in (
+                ("names", query.names),
+                ("gender", query.gender),
+                ("variant", query.variant),
+                ("languages", query.languages),
+                ("outer", query.outer),
+            )
+            if v
+        }
     return out
 
 
@@ -81,6 +98,8 @@ def load_case(path: Path) -> tuple[dict[str, Any], str, Any]:
 def test_fixture(path: Path) -> None:
     options, source, expected = load_case(path)
     positions = options.pop("positions", False)
+    if "base_dir" in options:
+        options["base_dir"] = FIXTURES / options["base_dir"]
     seen: list[Diagnostic] = []
     if isinstance(expected, dict) and "error" in expected:
         with pytest.raises(SSMLError) as caught:
@@ -96,7 +115,8 @@ def test_fixture(path: Path) -> None:
     assert got == want
     if isinstance(expected, dict) and "warnings" in expected:
         assert [f"{d.code}@{d.line}:{d.column}" for d in seen] == expected["warnings"], [str(d) for d in seen]
-        assert all(d.source == "case.ssml" for d in seen)
+        # Problems inside a lexicon file name that file.
+        assert all(d.source == "case.ssml" or d.source.endswith(".pls") for d in seen)
 
 
 def test_there_are_fixtures() -> None:
@@ -212,8 +232,33 @@ FRAGMENTS = [
     "<amazon:effect>", "</amazon:effect>", '<audio src="a.wav">', "</audio>", '<mark name="m"/>', "<say-as>",
     "</say-as>", "<unknown>", "&", "&amp;", "&nbsp;", "<", ">", "<!-- c -->", "<?pi x?>", '"', "'", "=",
     "Hello", " ", "\n", "é", "<![CDATA[x]]>", '<speak xml:lang="fr">', "<lexicon/>", "<meta/>", "<a:b:c>",
+    # Every element, with attribute values that must never be spoken (the marker Zqj).
+    '<break strength="Zqj"/>', '<break strength="none"/>', '<break time="99999s"/>', '<voice name="Zqj">',
+    '<voice gender="female" languages="en-US Zqj" age="Zqj" variant="Zqj">', '<voice name="a:0.5 + b:0.5">',
+    '<prosody rate="Zqj" volume="Zqj" pitch="Zqj" range="Zqj" contour="Zqj" duration="Zqj">',
+    '<prosody duration="2s" contour="(0%,+1st) (100%,-1st)" volume="+6dB" range="x-high">',
+    '<emphasis level="Zqj">', '<emphasis level="reduced">', '<say-as interpret-as="Zqj" format="Zqj" detail="Zqj">',
+    '<say-as interpret-as="characters">', '<say-as interpret-as="expletive">', '<say-as interpret-as="date" format="mdy">',
+    '<sub alias="spoken">', '<phoneme alphabet="x-sampa" ph="t@\'mA:toU">', '<phoneme alphabet="Zqj" ph="Zqj">',
+    '<lexicon uri="Zqj.pls" xml:id="Zqj"/>', '<lookup ref="Zqj">', "</lookup>", '<mark name="Zqj"/>',
+    '<audio src="Zqj.wav" soundLevel="Zqj" clipBegin="Zqj">', '<meta name="Zqj" content="Zqj"/>',
+    "<desc>words</desc>", "<metadata>", "</metadata>", '<lang xml:lang="Zqj">', "</lang>", '<token role="Zqj">',
+    "</token>", "<w>", "</w>", "<par>", "</par>", "<seq>", "</seq>", '<media begin="Zqj">', "</media>",
+    '<mstts:silence type="Leading" value="300ms"/>', '<mstts:silence type="Zqj" value="Zqj"/>',
+    '<mstts:express-as style="Zqj">', "</mstts:express-as>", '<amazon:breath duration="Zqj"/>',
+    '<speak version="1.1" xmlns="http://www.w3.org/2001/10/synthesis" xml:base="Zqj">', '<p foo="Zqj">',
+    '<s xml:lang="de">', "<sentence>", "</sentence>", "<paragraph>", "</paragraph>",
 ]
 # fmt: on
+
+def _spoken(items: Sequence[ssml.Item]) -> Iterator[tuple[ssml.Item, str]]:
+    for item in items:
+        if isinstance(item, (Text, Phoneme)):
+            yield item, item.text
+        if isinstance(item, Phoneme):
+            yield item, item.ph
+        if isinstance(item, AudioRef):
+            yield from _spoken(item.fallback)
 
 
 @settings(
@@ -223,17 +268,21 @@ FRAGMENTS = [
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=40))
-def test_lenient_never_raises(parts: list[str]) -> None:
+def test_lenient_never_raises_and_speaks_no_markup(parts: list[str]) -> None:
     document = "".join(parts)
     if "<!doctype" in document.lower() or "<!entity" in document.lower():
         return
-    blocks = ssml.lower(document, warn=lambda d: None)
+    blocks = ssml.lower(document, warn=lambda d: None, base_dir=FIXTURES / "lexicons")
     for block in blocks:
         assert block
         for item in block:
             assert isinstance(item, (Text, Phoneme, Pause, AudioRef, Bookmark))
             if isinstance(item, Text):
                 assert item.text.strip() and "  " not in item.text and "\n" not in item.text
+        for item, text in _spoken(block):
+            # A "<" is spoken only where the author wrote one as text.
+            assert "<" not in text or re.search(r"&lt;|&#0*60;|&#[xX]0*3[cC];|CDATA", document), (item, document)
+            assert "Zqj" not in text, (item, document)
 
 
 # -- the audiobook SSML reader ---------------------------------------------------------------------
@@ -248,11 +297,12 @@ from audiobook.readers import ssml as ssml_reader  # noqa: E402
 SAMPLES = Path(__file__).parent.parent / "samples"
 
 
-def test_reader_maps_items_onto_the_model() -> None:
+def test_reader_maps_items_onto_the_model(tmp_path: Path) -> None:
     data = b"""<speak xml:lang="en-US"><meta name="title" content="Mapped"/>
 <p>Hi <phoneme alphabet="ipa" ph="h\xc9\x99">huh</phoneme><break time="1s"/><mark name="m"/>
 <audio src="ding.wav">ding</audio> <voice name="jm_kumo"><lang xml:lang="ja">konnichiwa</lang></voice></p></speak>"""
-    book = ssml_reader.read(data, ReadOptions(source="dir/mapped.ssml"))
+    (tmp_path / "ding.wav").write_bytes(b"RIFF")
+    book = ssml_reader.read(data, ReadOptions(source="dir/mapped.ssml", base_dir=tmp_path))
     assert book.meta.title == "Mapped" and book.meta.language == "en-us"
     [chapter] = book.chapters
     assert chapter.title == "Mapped"
@@ -261,7 +311,8 @@ def test_reader_maps_items_onto_the_model() -> None:
     assert speech == Speech("Hi ", source="dir/mapped.ssml:2:1")
     assert isinstance(phonemes, Phonemes) and phonemes.override and (phonemes.ph, phonemes.text) == ("hə", "huh")
     assert (pause, mark) == (Break(1000), Mark("m"))
-    assert isinstance(audio, Audio) and audio.src == "ding.wav" and audio.fallback[0].text == "ding"  # type: ignore[union-attr]
+    assert isinstance(audio, Audio) and audio.src == str(tmp_path / "ding.wav")
+    assert audio.fallback[0].text == "ding"  # type: ignore[union-attr]
     assert isinstance(japanese, Speech) and (japanese.ctx.voice, japanese.ctx.lang) == ("jm_kumo", "ja")
     # The book's own language stays implicit in the context.
     assert speech.ctx.lang is None

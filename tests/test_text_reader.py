@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audiobook.config import ReadOptions
+from audiobook.coverage import measure
 from audiobook.diagnostics import Reporter
 from audiobook.errors import InputError
 from audiobook.model import Book, Chapter, Speech
@@ -22,26 +23,72 @@ def said(chapter: Chapter) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "heading",
+    ("heading", "spoken"),
     [
-        "Chapter 3",
-        "CHAPTER III",
-        "Chapter Twelve",
-        "Chapter Twenty-One",
-        "Chapter 3: The Storm",
-        "CHAPTER I.",
-        "PROLOGUE",
-        "EPILOGUE",
-        "Prologue: Before the Flood",
-        "Part One",
-        "BOOK II",
+        ("Chapter 3", "Chapter three"),
+        ("CHAPTER III", "Chapter three"),
+        ("Chapter Twelve", "Chapter Twelve"),
+        ("Chapter Twenty-One", "Chapter Twenty-One"),
+        ("Chapter 3: The Storm", "Chapter three: The Storm"),
+        ("CHAPTER I.", "Chapter one."),
+        ("PROLOGUE", "PROLOGUE"),
+        ("EPILOGUE", "EPILOGUE"),
+        ("Prologue: Before the Flood", "Prologue: Before the Flood"),
+        ("Part One", "Part One"),
+        ("BOOK II", "Book two"),
     ],
 )
-def test_each_heading_style_starts_a_titled_chapter(heading: str) -> None:
+def test_each_heading_style_starts_a_titled_chapter(heading: str, spoken: str) -> None:
     book, _ = read(f"Some opening words.\n\n{heading}\n\nThe wind rose.\nIt kept rising.\n")
+    # The title keeps what is written; the heading read aloud says its number as a word.
     assert [c.title for c in book.chapters] == ["harbour-tales", heading]
     first = book.chapters[1].blocks[0]
-    assert first.kind == "heading" and said(book.chapters[1]) == [heading, "The wind rose. It kept rising."]
+    assert first.kind == "heading" and said(book.chapters[1]) == [spoken, "The wind rose. It kept rising."]
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("Chapter XIV", "Chapter fourteen"),
+        ("CHAPTER 3", "Chapter three"),
+        ("Part IV: The Return", "Part four: The Return"),
+        ("Section 12", "Section twelve"),
+        ("XII.", "Twelve."),
+        ("7", "Seven"),
+        ("IX. The Flood", "Nine. The Flood"),
+        ("Book 1998", "Book one thousand nine hundred ninety-eight"),
+        # Left alone: no heading word before the numeral, a word that only looks like one, prose.
+        ("MIX", "MIX"),
+        ("Chapter Ivy", "Chapter Ivy"),
+        ("The Part V", "The Part V"),
+        ("Prologue", "Prologue"),
+    ],
+)
+def test_heading_numbers_are_spoken_as_words(written: str, spoken: str) -> None:
+    assert text.spoken_heading(written) == spoken
+
+
+def test_number_words() -> None:
+    assert [text.number_words(n) for n in (0, 14, 21, 100, 115, 1000, 9999)] == [
+        "zero",
+        "fourteen",
+        "twenty-one",
+        "one hundred",
+        "one hundred fifteen",
+        "one thousand",
+        "nine thousand nine hundred ninety-nine",
+    ]
+    assert [text.roman_value(r) for r in ("XIV", "MCMXCVIII", "IIII", "xiv", "")] == [14, 1998, None, None, None]
+
+
+def test_coverage_every_word_is_spoken() -> None:
+    options = ReadOptions(source="t.txt")
+    book = text.read(b"CHAPTER XIV\n\nThe boats went out.\n\nChapter 2: Home\n\nThey came back.\n", options)
+    cov = measure(book, options.ledger)
+    assert [(c.title, c.source_words, c.spoken_words, c.missing) for c in cov.chapters] == [
+        ("CHAPTER XIV", 6, 6, ()),
+        ("Chapter 2: Home", 6, 6, ()),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -61,8 +108,8 @@ def test_chapters_paragraphs_and_no_empty_preamble() -> None:
     )
     book, reporter = read(story)
     assert [c.title for c in book.chapters] == ["CHAPTER I", "CHAPTER II", "EPILOGUE"]
-    assert said(book.chapters[0]) == ["CHAPTER I", "The boats went out before dawn.", "The gulls followed."]
-    assert said(book.chapters[1]) == ["CHAPTER II", "They came home after dusk."]
+    assert said(book.chapters[0]) == ["Chapter one", "The boats went out before dawn.", "The gulls followed."]
+    assert said(book.chapters[1]) == ["Chapter two", "They came home after dusk."]
     assert [b.kind for b in book.chapters[1].blocks] == ["heading", "paragraph"]
     assert book.chapters[1].source == "books/harbour-tales.txt:9"
     assert reporter.reports == []
@@ -92,7 +139,7 @@ def test_windows_1252_falls_back_with_a_report() -> None:
 
 def test_utf16_with_bom() -> None:
     book, _ = read("Chapter 1\n\nTide.".encode("utf-16"))
-    assert said(book.chapters[0]) == ["Chapter 1", "Tide."]
+    assert said(book.chapters[0]) == ["Chapter one", "Tide."]
 
 
 @pytest.mark.parametrize("data", [b"", b"   \n\n\t\r\n", b"\xef\xbb\xbf"])

@@ -108,10 +108,11 @@ def test_explicit_breaks_sum_and_replace_the_structural_gap() -> None:
         ("Unit", None),
         ("Pause", 750),
         ("Unit", None),
-        ("Unit", None),
         ("Pause", 900),
     ]
     assert all(p.kind == "explicit" for p in items if isinstance(p, Pause))
+    # A break of 0 ms (strength="none") neither pauses nor cuts the reading in two.
+    assert items[3].text == "Nobody went out at all that evening. Not one soul, not one dog."
 
 
 def test_context_change_starts_a_new_unit() -> None:

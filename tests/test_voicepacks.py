@@ -122,3 +122,122 @@ def test_wrong_shape_is_refused(tmp_path):
     np.save(tmp_path / "small.npy", np.zeros((10, 256), dtype=np.float32))
     with pytest.raises(VoiceError, match="510x256"):
         load_pack_file(tmp_path / "small.npy")
+
+
+# -- the default voice, downloads and offline mode ---------------------------------------------------
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test if anything tries to open a network connection."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        pytest.fail(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.fixture
+def empty_voice_path(monkeypatch, tmp_path):
+    monkeypatch.delenv("AUDIOBOOK_VOICE_PATH", raising=False)
+    monkeypatch.setenv("AUDIOBOOK_CACHE", str(tmp_path / "cache"))
+    for var in ("AUDIOBOOK_OFFLINE", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.mark.parametrize("how", ["env", "flag"])
+def test_offline_falls_back_to_an_embedded_voice_without_a_socket(how, monkeypatch, empty_voice_path, no_network):
+    from audiobook.hub import default_voice_for_run
+
+    if how == "env":
+        monkeypatch.setenv("AUDIOBOOK_OFFLINE", "1")
+    voice, reason = default_voice_for_run(VoiceLibrary(), no_network=how == "flag")
+    assert voice == "jf_alpha"
+    assert reason == "af_heart is not on disk (offline mode forbids downloading it); using the embedded jf_alpha"
+
+
+def test_a_failed_first_download_is_tried_once(monkeypatch, empty_voice_path):
+    import socket
+
+    pytest.importorskip("huggingface_hub")
+    from audiobook.hub import default_voice_for_run
+
+    # A port on this machine that nobody listens on: the connection is refused at once.
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    voice, reason = default_voice_for_run(VoiceLibrary())
+    assert voice == "jf_alpha" and "the download failed: cannot reach 127.0.0.1" in reason
+    assert "\n" not in reason
+
+    def refuse(*args, **kwargs):
+        pytest.fail("a second download was attempted")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    voice, reason = default_voice_for_run(VoiceLibrary())
+    assert voice == "jf_alpha" and "an earlier download failed" in reason and "voices pull af_heart" in reason
+
+
+def test_a_download_that_does_not_match_its_checksum_is_refused(tmp_path):
+    from audiobook.hub import install_pack
+
+    fake = tmp_path / "af_heart.pt"
+    fake.write_bytes(b"not a voice pack")
+    with pytest.raises(VoiceError, match="does not match its SHA-256"):
+        install_pack(fake, "af_heart", tmp_path / "voices")
+    assert not (tmp_path / "voices" / "af_heart.pt").exists()
+
+
+@pytest.mark.skipif(not (SHARED / "jf_alpha.pt").exists(), reason="official voice packs not present")
+def test_a_verified_download_lands_in_the_voice_cache(tmp_path):
+    from audiobook.hub import install_pack
+
+    target = install_pack(SHARED / "jf_alpha.pt", "jf_alpha", tmp_path)
+    assert target == tmp_path / "jf_alpha.pt"
+    assert np.array_equal(VoiceLibrary([tmp_path]).load("jf_alpha").rows, VoiceLibrary().load("jf_alpha").rows)
+
+
+# -- choosing voices by language and gender ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "language, gender, expected",
+    [
+        ("en-us", None, "af_heart"),
+        ("en", "male", "am_michael"),
+        ("en-gb", "male", "bm_george"),
+        ("fr", None, "ff_siwis"),
+        ("pt", "male", "pm_alex"),
+        ("cmn", "female", "zf_xiaobei"),
+        ("fr", "male", None),
+        ("xx", None, None),
+    ],
+)
+def test_choose_voice_from_the_catalogue(language, gender, expected):
+    from audiobook.voice_choice import choose_voice
+
+    assert choose_voice(language, gender, available_only=False) == expected
+
+
+def test_choose_voice_among_voices_on_disk(monkeypatch):
+    from audiobook.voice_choice import choose_voice
+
+    monkeypatch.delenv("AUDIOBOOK_VOICE_PATH", raising=False)
+    assert choose_voice("en-us") is None
+    assert choose_voice("ja", "male") == "jm_kumo"
+    assert choose_voice("ja", "neutral") == "jf_alpha"
+
+
+def test_the_language_of_names_blends_presets_and_files():
+    from audiobook.voice_choice import voice_gender, voice_language
+
+    assert voice_language("jf_alpha:0.3+bm_george:0.7") == "en-gb"
+    assert voice_language("narrator-low") == "ja"
+    assert voice_language("/packs/af_mine.pt") == "en-us"
+    assert voice_language("my_narrator") is None
+    assert voice_gender("narrator-low") == "male"

@@ -13,14 +13,18 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from mutagen.flac import FLAC, Picture
 from mutagen.id3 import ID3, CTOCFlags
+from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
+from mutagen.oggopus import OggOpus
 
 from audiobook.errors import EncodingError
 from audiobook.model import Metadata
 from audiobook.writers import WRITERS, AudioWriter, open_writer
 from audiobook.writers.mp3 import Mp3Writer
 from audiobook.writers.mp4 import Mp4Writer
+from audiobook.writers.vorbis import FlacWriter, OpusWriter, vorbis_comments
 from audiobook.writers.wav import WavWriter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "writers"
@@ -233,7 +237,7 @@ def test_chapter_table_ends_at_next_start(tmp_path: Path) -> None:
     assert [(c.title, c.start, c.end) for c in out.chapters] == [("a", 0, 10), ("b", 10, 15)]
 
 
-@pytest.mark.parametrize("name", ["book.m4b", "book.mp3", "book.wav"])
+@pytest.mark.parametrize("name", ["book.m4b", "book.mp3", "book.wav", "book.flac", "book.opus"])
 def test_exception_leaves_no_file(tmp_path: Path, name: str) -> None:
     with pytest.raises(RuntimeError):
         with open_writer(tmp_path / name, meta()) as out:
@@ -256,13 +260,15 @@ def test_formats_by_extension_and_name(tmp_path: Path) -> None:
     assert isinstance(open_writer(tmp_path / "a.MP3", Metadata()), Mp3Writer)
     assert isinstance(open_writer(tmp_path / "a.out", Metadata(), fmt="wav"), WavWriter)
     assert isinstance(open_writer(tmp_path / "b.out", Metadata(), fmt="m4b"), Mp4Writer)
-    assert set(WRITERS) == {"mp4", "mp3", "wav"}
+    assert isinstance(open_writer(tmp_path / "a.flac", Metadata()), FlacWriter)
+    assert isinstance(open_writer(tmp_path / "a.opus", Metadata()), OpusWriter)
+    assert set(WRITERS) == {"mp4", "mp3", "wav", "flac", "opus"}
 
 
 def test_unknown_format_lists_valid_ones(tmp_path: Path) -> None:
     with pytest.raises(EncodingError, match=r"\.m4b.*\.mp3.*\.wav|\.m4a"):
         open_writer(tmp_path / "book.ogg", Metadata())
-    with pytest.raises(EncodingError, match="mp3, mp4, wav"):
+    with pytest.raises(EncodingError, match="flac, mp3, mp4, opus, wav"):
         open_writer(tmp_path / "book.m4b", Metadata(), fmt="aiff")
 
 
@@ -308,7 +314,7 @@ with open_writer(Path(sys.argv[1]), Metadata(title="Killed")) as out:
 """
 
 
-@pytest.mark.parametrize("name", ["killed.m4b", "killed.mp3", "killed.wav"])
+@pytest.mark.parametrize("name", ["killed.m4b", "killed.mp3", "killed.wav", "killed.flac", "killed.opus"])
 def test_killed_process_leaves_no_final_file(tmp_path: Path, name: str) -> None:
     target = tmp_path / name
     child = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(target)], stdout=subprocess.PIPE, text=True)
@@ -337,3 +343,175 @@ def test_unreadable_cover_is_an_error_naming_the_fix(tmp_path: Path) -> None:
         with open_writer(tmp_path / "book.mp3", Metadata(cover=b"not an image", cover_mime="image/webp")) as out:
             out.write(chapter_audio()[2])
     assert only_file(tmp_path) == []
+
+
+def check_vorbis_tags(comments: dict[str, list[str]]) -> None:
+    assert comments["TITLE"] == ["The Test Book"]
+    assert comments["ALBUM"] == ["The Test Book"]
+    assert comments["ARTIST"] == ["Ada Writer, Bo Second"]
+    assert comments["GENRE"] == ["Audiobook"]
+    assert comments["PERFORMER"] == ["af_heart"]
+    assert comments["DATE"] == ["2021-05-04"]
+    assert comments["DESCRIPTION"] == ["A book\nof tones."]
+    # The Vorbis chapter convention, exact to the millisecond.
+    assert comments["CHAPTER001"] == ["00:00:00.000"]
+    assert comments["CHAPTER002"] == ["00:00:01.000"]
+    assert comments["CHAPTER003"] == ["00:00:03.500"]
+    assert comments["CHAPTER002NAME"] == ["Zweites Kapitel"]
+
+
+def test_flac_is_lossless_with_comment_chapters_tags_and_cover(tmp_path: Path) -> None:
+    path = tmp_path / "book.flac"
+    original = write_book(open_writer(path, meta("cover.png")))
+    assert only_file(tmp_path) == ["book.flac"]
+    flac = FLAC(path)
+    assert flac.info.sample_rate == SR and flac.info.total_samples == TOTAL
+    check_vorbis_tags(vorbis_comments(flac))
+    assert len(flac.pictures) == 1 and flac.pictures[0].type == 3
+    assert flac.pictures[0].data == (FIXTURES / "cover.png").read_bytes()
+    tags, chapters = probe(path)
+    check_chapters(chapters)
+    assert tags["TITLE"] == "The Test Book"
+    decoded = decode(path)
+    assert len(decoded) == TOTAL
+    assert np.abs(decoded - np.rint(original * 32767) / 32767).max() < 1e-4
+
+
+def test_opus_has_comment_chapters_tags_and_picture_block(tmp_path: Path) -> None:
+    import base64
+
+    path = tmp_path / "book.opus"
+    original = write_book(open_writer(path, meta("cover.jpg")))
+    assert only_file(tmp_path) == ["book.opus"]
+    opus = OggOpus(path)
+    comments = vorbis_comments(opus)
+    check_vorbis_tags(comments)
+    picture = Picture(base64.b64decode(comments["METADATA_BLOCK_PICTURE"][0]))
+    assert picture.mime == "image/jpeg" and picture.data == (FIXTURES / "cover.jpg").read_bytes()
+    _, chapters = probe(path)
+    assert [c[0] for c in chapters] == [c[0] for c in CHAPTERS]
+    assert [c[1] for c in chapters] == [s / SR for s in STARTS]
+    decoded = decode(path)
+    assert abs(len(decoded) - TOTAL) / SR < 0.03
+    # Opus decoders drop the encoder's pre-skip: the audio sits where the chapter marks say.
+    assert abs(lag(decoded, original)) <= 2
+
+
+def test_a_part_of_a_split_book_is_tagged_as_a_track(tmp_path: Path) -> None:
+    for name in ("part.mp3", "part.m4b", "part.flac"):
+        with open_writer(tmp_path / name, meta(None), track=(2, 3), part="Zweites Kapitel") as out:
+            out.start_chapter("Zweites Kapitel")
+            out.write(chapter_audio()[1])
+    id3 = ID3(tmp_path / "part.mp3")
+    assert id3["TIT2"].text == ["Zweites Kapitel"] and id3["TALB"].text == ["The Test Book"]
+    assert id3["TRCK"].text == ["2/3"]
+    mp4 = MP4(tmp_path / "part.m4b")
+    assert mp4.tags["\xa9nam"] == ["Zweites Kapitel"] and mp4.tags["\xa9alb"] == ["The Test Book"]
+    assert mp4.tags["trkn"] == [(2, 3)]
+    comments = vorbis_comments(FLAC(tmp_path / "part.flac"))
+    assert comments["TRACKNUMBER"] == ["2"] and comments["TRACKTOTAL"] == ["3"]
+
+
+def test_mp3_resampled_to_44k_keeps_chapters_and_length(tmp_path: Path) -> None:
+    path = tmp_path / "book.mp3"
+    write_book(open_writer(path, meta(None), bitrate="192k", out_rate=44100))
+    info = MP3(path).info
+    assert info.sample_rate == 44100 and info.bitrate == 192000
+    _, chapters = probe(path)
+    check_chapters(chapters)
+    assert abs(len(decode(path)) - TOTAL) / SR < 0.05
+
+
+# -- books split into one file per chapter -------------------------------------------------------
+
+
+def split_book(chapters: int = 3):
+    from audiobook.plan import ChapterPlan, Pause
+    from tone_engine import unit
+
+    titles = ["One: the start", "Two / more", "Three"] + [f"Part {i}" for i in range(4, chapters + 1)]
+    return [
+        ChapterPlan(titles[i], (unit(f"Chapter {i + 1} begins.", 14), Pause(400), unit("It ends.", 10)))
+        for i in range(chapters)
+    ]
+
+
+def test_split_chapters_writes_numbered_tracks_into_a_folder(tmp_path: Path) -> None:
+    from audiobook.output import OutputOptions, write_audiobook
+    from tone_engine import render, synthesizer
+
+    synth = synthesizer(tmp_path / "clips")
+    plans = split_book()
+    written = write_audiobook(tmp_path / "book.m4b", meta("cover.jpg"), len(plans), synth, render(synth, plans),
+                              OutputOptions(split_chapters=True, subtitles="srt"))
+    folder = tmp_path / "book"
+    assert written.output == folder
+    assert only_file(tmp_path) == ["book", "clips"]
+    assert only_file(folder) == ["01 - One the start.m4b", "01 - One the start.srt", "02 - Two more.m4b",
+                                 "02 - Two more.srt", "03 - Three.m4b", "03 - Three.srt"]
+    assert written.files == [folder / n for n in ("01 - One the start.m4b", "02 - Two more.m4b", "03 - Three.m4b")]
+    lengths = []
+    for number, (path, plan) in enumerate(zip(written.files, plans), 1):
+        mp4 = MP4(path)
+        assert mp4.tags["trkn"] == [(number, 3)]
+        assert mp4.tags["\xa9nam"] == [plan.title] and mp4.tags["\xa9alb"] == ["The Test Book"]
+        assert bytes(mp4.tags["covr"][0]) == (FIXTURES / "cover.jpg").read_bytes()
+        lengths.append(len(decode(path)))
+    # The files together hold the whole book; each chapter's first sample starts its file.
+    assert abs(sum(lengths) - written.samples) / SR < 0.05 * 3
+    # Each chapter starts its own file: sentences are timed from their file's first sample.
+    firsts = [next(p for p in written.sentences if p.chapter == i) for i in range(3)]
+    assert [p.offset for p in firsts] == [start for _, start in written.chapters]
+    assert [p.file for p in firsts] == written.files
+    assert all(0.25 < (p.start - p.offset) / SR < 0.35 for p in firsts)
+    srt = (folder / "02 - Two more.srt").read_text(encoding="utf-8")
+    assert srt.startswith("1\n00:00:00,") and "Chapter 2 begins." in srt
+
+
+SPLIT_KILL_SCRIPT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from audiobook.model import Metadata
+from audiobook.output import OutputOptions, write_audiobook
+from test_writers import split_book
+from tone_engine import render, synthesizer
+
+plans = split_book(400)
+synth = synthesizer(Path(sys.argv[3]))
+draw = render(synth, plans)
+
+def slow_render(sink, progress):
+    def watch(chunk):
+        sink(chunk)
+        if chunk.kind == "chapter" and chunk.chapter == 3:
+            print("writing", flush=True)
+    draw(watch, progress)
+
+write_audiobook(Path(sys.argv[1]), Metadata(title="Killed"), len(plans), synth, slow_render,
+                OutputOptions(split_chapters=True, normalize=False))
+"""
+
+
+def test_killed_split_conversion_leaves_no_folder_under_the_final_name(tmp_path: Path) -> None:
+    from audiobook.output import OutputOptions, write_audiobook
+    from tone_engine import render, synthesizer
+
+    target = tmp_path / "killed.mp3"
+    tests = Path(__file__).parent
+    child = subprocess.Popen([sys.executable, "-c", SPLIT_KILL_SCRIPT, str(target), str(tests), str(tmp_path / "clips")],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "writing\n"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    assert not (tmp_path / "killed").exists()
+    # Three chapters were complete in the hidden folder; none of them is under the final name.
+    assert only_file(tmp_path) == [".killed.partial", "clips"]
+    synth = synthesizer(tmp_path / "clips")
+    plans = split_book()
+    write_audiobook(target, Metadata(title="Again"), len(plans), synth, render(synth, plans),
+                    OutputOptions(split_chapters=True))
+    assert only_file(tmp_path) == ["clips", "killed"]
+    assert len(only_file(tmp_path / "killed")) == 3

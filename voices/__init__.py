@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["VoiceInfo", "HubFile", "Embedded", "catalogue", "presets", "HUB_REPO"]
+__all__ = ["VoiceInfo", "HubFile", "Embedded", "catalogue", "presets", "language_defaults", "HUB_REPO"]
 
 HUB_REPO = "hexgrad/Kokoro-82M"
 """The hub repository holding the official voice packs."""
@@ -76,3 +76,8 @@ def catalogue() -> dict[str, VoiceInfo]:
 def presets() -> dict[str, str]:
     """Named blends: preset name → blend spec (``"a:0.6+b:0.4"``)."""
     return {name: p["blend"] for name, p in _data()["presets"].items()}
+
+
+def language_defaults() -> dict[str, dict[str, str]]:
+    """The voice preferred for each catalogue language and gender: language → gender → name."""
+    return {lang: dict(by_gender) for lang, by_gender in _data().get("language_defaults", {}).items()}

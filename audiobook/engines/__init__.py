@@ -25,16 +25,33 @@ class Engine(Protocol):
         ...
 
 
-def create_engine(name: str = "onnx", *, threads: int | None = None, model: str | None = None) -> Engine:
-    """Build an engine by name; an unknown name is an error listing the valid ones."""
+def create_engine(
+    name: str = "onnx",
+    *,
+    threads: int | None = None,
+    model: str | None = None,
+    device: str | None = None,
+    offline: bool = False,
+) -> Engine:
+    """Build an engine by name; an unknown name is an error listing the valid ones.
+
+    ``device`` and ``offline`` concern the torch engine only (the ONNX one runs on the CPU from
+    files installed with the package).
+    """
     from ..errors import ModelError
 
     if name == "onnx":
         from .onnx import OnnxEngine
 
+        if device not in (None, "cpu"):
+            raise ModelError(f"the onnx engine runs on the CPU only; use --engine torch for --device {device}")
         return OnnxEngine(model, threads=threads)
+    if name == "torch":
+        from .torch import TorchEngine
+
+        return TorchEngine(model, device=device, threads=threads, offline=offline)
     raise ModelError(f"unknown engine {name!r}; valid engines: {', '.join(ENGINES)}")
 
 
-ENGINES = ("onnx",)
+ENGINES = ("onnx", "torch")
 """Engine names ``create_engine`` accepts."""

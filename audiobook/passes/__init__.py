@@ -15,7 +15,9 @@ from ..config import UnitOptions
 from ..diagnostics import Reporter
 from ..errors import AudiobookError
 from ..model import Book
+from ..normalize import NormalizeOptions
 from ..plan import ChapterPlan
+from .dialogue import split_dialogue
 from .g2p import phonemize_book
 from .normalize import normalize
 from .sentences import split_sentences
@@ -38,14 +40,20 @@ class PassContext:
     """Unit sizes and pause lengths."""
     reporter: Reporter
     """Where content that is not rendered as written is reported."""
+    dialogue_voice: str | None = None
+    """Voice for quoted speech in prose (``--dialogue-voice``); ``None`` leaves quotes alone."""
+    normalize_options: NormalizeOptions = NormalizeOptions()
+    """How text is read: date order, British forms, lexicons (``--date-order``, ``--lexicon``)."""
 
 
 def _normalize(book: Value, ctx: PassContext) -> Value:
-    return normalize(_book(book))
+    return normalize(_book(book), ctx.normalize_options, lang=ctx.lang, reporter=ctx.reporter)
 
 
 def _sentences(book: Value, ctx: PassContext) -> Value:
-    return split_sentences(_book(book), ctx.reporter, ctx.unit_options.pauses)
+    # Quoted speech gets its own voice first, so that the sentence splitter sees the voice change.
+    book = split_dialogue(_book(book), ctx.dialogue_voice)
+    return split_sentences(book, ctx.reporter, ctx.unit_options.pauses)
 
 
 def _phonemes(book: Value, ctx: PassContext) -> Value:
@@ -81,11 +89,16 @@ def run_passes(
     unit_options: UnitOptions | None = None,
     reporter: Reporter | None = None,
     stop_after: str | None = None,
+    dialogue_voice: str | None = None,
+    normalize_options: NormalizeOptions | None = None,
 ) -> Book | list[ChapterPlan]:
     """Run the stages in order; the ``Book`` when stopped before ``units``, else the chapter plans."""
     if stop_after is not None and stop_after not in STAGE_NAMES:
         raise AudiobookError(f"unknown stage {stop_after!r}; valid stages: {', '.join(STAGE_NAMES)}")
-    ctx = PassContext(lang or book.meta.language, unit_options or UnitOptions(), reporter or Reporter())
+    ctx = PassContext(
+        lang or book.meta.language, unit_options or UnitOptions(), reporter or Reporter(), dialogue_voice,
+        normalize_options=normalize_options or NormalizeOptions(),
+    )
     value: Value = book
     for name, stage in STAGES:
         log.debug("pass %s", name)

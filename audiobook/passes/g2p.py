@@ -22,6 +22,7 @@ from phonemizer.backend.espeak.wrapper import EspeakWrapper
 
 from ..diagnostics import Reporter
 from ..model import Book, Chapter, Phonemes, Segment, Speech
+from ..normalize.english import prepare_for_espeak
 from .sentences import abbreviations
 
 __all__ = ["VOCAB", "espeak_voice", "phonemize", "phonemize_book", "phonemize_many", "to_vocab"]
@@ -124,9 +125,6 @@ _SPACES = re.compile(r"\s+")
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _DIGITS = re.compile(r"[0-9]")
 _SYLLABLE_DOT = re.compile(r"\.(?=\S)")
-_TOKEN = re.compile(r"\S+")
-_INITIAL = re.compile(r"^[A-Z]\.$")
-_DECIMAL = re.compile(r"(\d)\.(\d+)")
 
 
 @functools.lru_cache(maxsize=1)
@@ -177,24 +175,9 @@ def _prepare(text: str, voice: str) -> str:
     text = _SPACES.sub(" ", text.translate(_FULLWIDTH)).strip()
     if not voice.startswith("en"):
         return text
-    # phonemizer's punctuation restore can lose words when a decimal point sits in the text
-    # ("3.5 ... p.m." lost the "m"); spelled out, the point is no punctuation mark any more.
-    text = _DECIMAL.sub(lambda m: f"{m.group(1)} point {' '.join(m.group(2))}", text)
-    # "Mr." is read as "mister." and the model hears a sentence end; drop the period unless it
-    # really ends the sentence. Dotted abbreviations keep their inner dots (espeak spells them).
-    abbrevs = abbreviations("en")
-    tokens = list(_TOKEN.finditer(text))
-    out = []
-    last = 0
-    for i, m in enumerate(tokens):
-        word = m.group().lstrip("(“\"'")
-        if i + 1 < len(tokens) and word.endswith(".") and (
-            word[:-1].lower() in abbrevs or _INITIAL.match(word)
-        ):
-            out.append(text[last : m.end() - 1])
-            last = m.end()
-    out.append(text[last:])
-    return "".join(out)
+    # Text that skipped the normalize stage still must not lose words around a decimal point or
+    # hear a sentence end after "Mr."; the rule lives with the other normalization rules.
+    return prepare_for_espeak(text, abbreviations("en"))
 
 
 def phonemize_many(texts: list[str], lang: str) -> list[str]:

@@ -1,7 +1,10 @@
-"""Text cleanup before sentence splitting: whitespace, control characters, typography.
+"""The normalize stage: typography cleanup, then what is written turned into what is said.
 
-Deliberately modest: it only rewrites what would make espeak-ng or the sentence splitter stumble.
-Numbers, dates and other say-as work belong to a later pass.
+Every ``Speech`` is cleaned (whitespace, control characters, quotes and dashes); English text then
+goes through the rule table of ``audiobook.normalize`` (numbers, dates, money, units, abbreviations,
+Roman numerals...), a segment inside SSML ``<say-as>`` is read as its ``interpret-as`` says, and
+lexicon words become respellings or ``Phonemes`` overrides. It runs before sentence splitting, so
+"Baker St. in London" is one sentence and "on Baker St. The fog" two.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ import re
 import unicodedata
 from dataclasses import replace
 
+from ..diagnostics import Reporter
 from ..model import Audio, Block, Book, Segment, Speech
+from ..normalize import NormalizeOptions, apply_lexicons, expand, say_as, shipped_lexicon
+from ..normalize.lexicon import Lexicon, lexicons_for
 
 __all__ = ["normalize", "normalize_text"]
 
@@ -71,26 +77,61 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", text)
 
 
-def _segment(seg: Segment) -> Segment | None:
-    if isinstance(seg, Speech):
+class _Run:
+    """What the stage needs while it walks one book."""
+
+    def __init__(self, lang: str, options: NormalizeOptions, reporter: Reporter) -> None:
+        self.lang = lang
+        self.options = options
+        self.reporter = reporter
+        self.user: list[Lexicon] = lexicons_for(options.lexicons, reporter)
+
+    def speech(self, seg: Speech, heading: bool) -> list[Segment]:
         text = normalize_text(seg.text)
         # A segment of only whitespace carries nothing to speak; the sentence pass re-inserts
         # spaces between neighbouring segments where the words would otherwise touch.
-        return replace(seg, text=text) if text.strip() else None
-    if isinstance(seg, Audio):
-        fallback = tuple(s for s in (_segment(f) for f in seg.fallback) if s is not None)
-        return replace(seg, fallback=fallback)
-    return seg
+        if not text.strip():
+            return []
+        lang = seg.ctx.lang or self.lang
+        english = lang.lower().startswith("en") and self.options.english
+        opts = self.options.for_lang(lang)
+        ctx = seg.ctx
+        if ctx.say_as is not None:
+            kind, fmt, detail = ctx.say_as
+            spoken = say_as(text, kind, fmt, detail, opts, lang)
+            if spoken is not None:
+                text, ctx = spoken, replace(ctx, say_as=None)
+            # Other kinds (expletive) stay marked for the stage that handles them.
+        elif english:
+            text = expand(text, opts, heading=heading)
+        lexicons = [*self.user, shipped_lexicon()] if english else self.user
+        return apply_lexicons(replace(seg, text=text, ctx=ctx), lexicons, lang, self.reporter)
+
+    def segment(self, seg: Segment, heading: bool) -> list[Segment]:
+        if isinstance(seg, Speech):
+            return self.speech(seg, heading)
+        if isinstance(seg, Audio):
+            fallback = tuple(s for f in seg.fallback for s in self.segment(f, heading))
+            return [replace(seg, fallback=fallback)]
+        return [seg]
+
+    def block(self, block: Block) -> Block:
+        heading = block.kind == "heading"
+        return replace(block, segments=tuple(s for x in block.segments for s in self.segment(x, heading)))
 
 
-def _block(block: Block) -> Block:
-    return replace(block, segments=tuple(s for s in (_segment(x) for x in block.segments) if s is not None))
+def normalize(
+    book: Book,
+    options: NormalizeOptions | None = None,
+    *,
+    lang: str | None = None,
+    reporter: Reporter | None = None,
+) -> Book:
+    """Return ``book`` with every ``Speech`` cleaned and, where English, written as it is said.
 
-
-def normalize(book: Book) -> Book:
-    """Return ``book`` with the text of every ``Speech`` cleaned (overrides are left untouched)."""
-    chapters = tuple(
-        replace(ch, blocks=tuple(_block(b) for b in ch.blocks)) for ch in book.chapters
-    )
+    ``lang`` is the language where a segment does not say (default: the book's). Overrides
+    (``Phonemes``) are left untouched.
+    """
+    run = _Run(lang or book.meta.language or "en-us", options or NormalizeOptions(), reporter or Reporter())
+    chapters = tuple(replace(ch, blocks=tuple(run.block(b) for b in ch.blocks)) for ch in book.chapters)
     return replace(book, chapters=chapters)
-

@@ -21,6 +21,7 @@ from ..config import MAX_TOKENS, Pauses, UnitOptions
 from ..diagnostics import Reporter
 from ..model import Audio, Book, Break, Chapter, Mark, Phonemes, Speech
 from ..plan import Bookmark, ChapterPlan, Insert, Item, Pause, Unit
+from ..prosody import emphasis_effect, share_durations, stress
 from .g2p import VOCAB
 
 __all__ = ["plan_chapter", "plan_chapters", "split_long"]
@@ -32,7 +33,8 @@ _KINDS = {v: k for k, v in _LEVELS.items()}
 _CLAUSE_END = re.compile(r"[,;:\u2014\u2026][\u201d\"')\]]*(?=\s)")
 _CLOSERS = ".,;:!?\u2026)]}\u201d\u2019\"'"
 
-Key = tuple[str | None, str, float, float]
+Key = tuple[str | None, str, float, float, float, int | None]
+"""Voice, language, speed, gain, pitch and duration: what must be equal within one unit."""
 
 
 @dataclass
@@ -97,7 +99,10 @@ def _scan(chapter: Chapter, default_lang: str) -> list[object]:
                 if not ph:
                     continue
                 ctx = seg.ctx
-                key: Key = (ctx.voice, ctx.lang or default_lang, ctx.rate, ctx.volume_db)
+                rate, gain = emphasis_effect(ctx)
+                if ctx.emphasis and not seg.override:
+                    ph = stress(ph, ctx.emphasis)
+                key: Key = (ctx.voice, ctx.lang or default_lang, rate, gain, ctx.pitch, ctx.duration_ms)
                 if open_ is not None and open_.key == key:
                     open_.ph = _seam(open_.ph, ph)
                     open_.text = _seam(open_.text, seg.text.strip())
@@ -108,6 +113,9 @@ def _scan(chapter: Chapter, default_lang: str) -> list[object]:
                     open_ = _Cand(ph, seg.text.strip(), key, bi, seg.source)
                 last_block_kind = block.kind
             elif isinstance(seg, Break):
+                if seg.kind == "explicit" and seg.ms == 0 and open_ is not None:
+                    # <break strength="none">: no pause, and no cut that would make one.
+                    continue
                 close()
                 if seg.kind == "explicit":
                     stream.append(_Gap(explicit=seg.ms))
@@ -310,15 +318,15 @@ def plan_chapter(
         elif isinstance(entry, _Cand):
             flush(True)
             items.extend(Bookmark(m) for m in entry.marks)
-            voice, lang, rate, gain = entry.key
+            voice, lang, rate, gain, pitch, duration = entry.key
             where = entry.source or chapter.source or chapter.title
             for k, (ph, text) in enumerate(split_long(entry.ph, entry.text, options.soft_max, reporter, where)):
                 if k:
                     items.append(Pause(options.pauses.clause, "clause"))
-                items.append(Unit(ph, text, voice, lang, rate, gain, entry.source))
+                items.append(Unit(ph, text, voice, lang, rate, gain, entry.source, pitch, duration))
             started = True
     flush(False)
-    return ChapterPlan(chapter.title, tuple(items))
+    return ChapterPlan(chapter.title, tuple(share_durations(items)))
 
 
 def plan_chapters(

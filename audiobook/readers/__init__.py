@@ -15,9 +15,9 @@ Reader = Callable[[bytes, ReadOptions], Book]
 
 
 def _load() -> dict[str, Reader]:
-    from . import epub, markdown, ssml, text
+    from . import epub, markdown, script, ssml, text
 
-    return {"epub": epub.read, "markdown": markdown.read, "ssml": ssml.read, "text": text.read}
+    return {"epub": epub.read, "markdown": markdown.read, "script": script.read, "ssml": ssml.read, "text": text.read}
 
 
 READERS: dict[str, Reader] = {}
@@ -38,6 +38,11 @@ EXTENSIONS = {
 def format_for(path: Path, data: bytes | None = None) -> str:
     """The format of ``path`` by extension; an unknown one is sniffed or an error."""
     fmt = EXTENSIONS.get(path.suffix.lower())
+    if fmt == "markdown":
+        from .script import is_script
+
+        # A script is Markdown by name (*.script.md) or by front matter (format: script).
+        return "script" if is_script(path.name, data or b"") else fmt
     if fmt:
         return fmt
     if data is not None:

@@ -5,6 +5,12 @@ expansion). Chapters follow the spine; their titles come from the EPUB 3 nav or 
 else the first heading, else ``Chapter N``. Several table-of-contents entries pointing into one
 file split that file; a spine file with no entry continues the chapter before it. Each content
 document is handed to the XHTML reader.
+
+Cover, copyright, table-of-contents and index pages are skipped (found by landmarks, the EPUB 2
+guide, ``epub:type`` and their titles) unless front matter is kept; ``linear="no"`` pages are not
+read. Footnotes and endnotes, wherever they stand, are skipped or read at the end of the chapter
+that first refers to them. The PLS lexicons the package lists apply to the whole book. What is
+left out is noted in the ledger with its reason.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import posixpath
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
@@ -20,11 +27,30 @@ from urllib.parse import unquote, urldefrag
 import lxml.html
 from lxml import etree
 
+from ssml import Diagnostic, SSMLError
+from ssml.lexicon import Lexicon, parse_lexicon, split_text
+
 from ..config import ReadOptions
+from ..coverage import Ledger, Skipped
 from ..diagnostics import Reporter
 from ..errors import InputError
-from ..model import Block, Book, Chapter, Metadata
-from .xhtml import XhtmlDocument, block_text, read_xhtml, split_at
+from ..model import Block, Book, Chapter, Metadata, Phonemes, Segment, Speech
+from .xhtml import (
+    FRONT_MATTER_TYPES,
+    XHTML_NS,
+    Note,
+    NoteLinks,
+    XhtmlDocument,
+    block_text,
+    body_text,
+    element_types,
+    find_noterefs,
+    note_element,
+    page_types,
+    parse_xhtml,
+    plain_text,
+    read_tree,
+)
 
 __all__ = ["read"]
 
@@ -39,6 +65,30 @@ _XHTML_TYPES = frozenset({"application/xhtml+xml", "text/html", "application/x-d
 _FONT_OBFUSCATION = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"})
 _MAX_MEMBER = 256 * 1024 * 1024
 """Largest archive member read; bigger ones are refused (a compressed bomb, not a book)."""
+_PLS = "application/pls+xml"
+_DRM_FILES = {
+    "META-INF/rights.xml": "Adobe ADEPT",
+    "META-INF/license.lcpl": "Readium LCP",
+    "META-INF/sinf.xml": "Apple FairPlay",
+}
+"""Files that only DRM schemes put in an EPUB, and the scheme each names."""
+_HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
+_FRONT_TITLES = {
+    "cover": "cover",
+    "copyright": "copyright page",
+    "copyright page": "copyright page",
+    "contents": "table of contents",
+    "table of contents": "table of contents",
+    "index": "index",
+    "list of illustrations": "list of illustrations",
+    "list of figures": "list of illustrations",
+    "list of tables": "list of tables",
+}
+"""Page titles (lowercase, punctuation removed) that name front or back matter."""
+_COPYRIGHT_WORDS = 400
+"""A page this short with a copyright notice (and no other title) is a copyright page."""
+_NOTES_HEADING = "Notes"
+"""Said before the notes read at the end of a chapter."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +113,24 @@ class _Item:
     properties: frozenset[str]
 
 
+@dataclass(frozen=True)
+class _Page:
+    """One spine document, parsed."""
+
+    item: _Item
+    linear: bool
+    where: str
+    root: etree._Element
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A note and the archive path of the page it stands in."""
+
+    path: str
+    note: Note
+
+
 @dataclass
 class _Draft:
     """A chapter being assembled from spine documents."""
@@ -70,6 +138,16 @@ class _Draft:
     title: str | None
     blocks: list[Block] = field(default_factory=list)
     where: str = ""
+    heading: str | None = None
+    """The first heading as written, the title when the table of contents gives none."""
+    source: list[str] = field(default_factory=list)
+    """Body text of each section read into it."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """What its sections left out."""
+    refs: list[tuple[str, str | None]] = field(default_factory=list)
+    """(path, id) of the notes it refers to, in order."""
+    notes: list[_Placed] = field(default_factory=list)
+    """Notes that stand inside it."""
 
 
 def _parser() -> etree.XMLParser:
@@ -156,24 +234,28 @@ def _container(archive: _Archive) -> str:
 
 
 def _check_encryption(archive: _Archive, manifest: dict[str, _Item]) -> None:
-    """Refuse books whose content documents are encrypted; obfuscated fonts are fine."""
-    if archive.find("META-INF/encryption.xml") is None:
-        return
-    root = archive.xml("META-INF/encryption.xml", "META-INF/encryption.xml")
-    content = {item.path for item in manifest.values() if item.media_type in _XHTML_TYPES}
-    for data in root.iter(f"{{{_ENC}}}EncryptedData"):
-        method = data.find(f"{{{_ENC}}}EncryptionMethod")
-        if method is not None and method.get("Algorithm") in _FONT_OBFUSCATION:
-            continue
-        ref = data.find(f".//{{{_ENC}}}CipherReference")
-        uri = unquote(ref.get("URI", "")) if ref is not None else ""
-        path = posixpath.normpath(uri).lstrip("/")
-        if path in content or path.lower().endswith((".xhtml", ".html", ".htm", ".opf")):
-            raise InputError(
-                "is protected by DRM (encrypted content); remove the protection with a tool you are "
-                "entitled to use, then retry",
-                archive.source,
-            )
+    """Refuse books whose content documents are encrypted (DRM); obfuscated fonts are fine."""
+    scheme = next((name for path, name in _DRM_FILES.items() if archive.find(path) is not None), None)
+    encrypted = False
+    if archive.find("META-INF/encryption.xml") is not None:
+        root = archive.xml("META-INF/encryption.xml", "META-INF/encryption.xml")
+        content = {item.path for item in manifest.values() if item.media_type in _XHTML_TYPES}
+        for data in root.iter(f"{{{_ENC}}}EncryptedData"):
+            method = data.find(f"{{{_ENC}}}EncryptionMethod")
+            if method is not None and method.get("Algorithm") in _FONT_OBFUSCATION:
+                continue
+            ref = data.find(f".//{{{_ENC}}}CipherReference")
+            uri = unquote(ref.get("URI", "")) if ref is not None else ""
+            path = posixpath.normpath(uri).lstrip("/")
+            if path in content or path.lower().endswith((".xhtml", ".html", ".htm", ".opf")):
+                encrypted = True
+                break
+    if encrypted or scheme is not None:
+        raise InputError(
+            f"is protected by DRM ({scheme or 'encrypted content'}); remove the protection with a tool you are "
+            "entitled to use, then retry",
+            archive.source,
+        )
 
 
 def _metadata(opf: etree._Element, options: ReadOptions) -> Metadata:
@@ -193,11 +275,15 @@ def _metadata(opf: etree._Element, options: ReadOptions) -> Metadata:
                 return value
         return None
 
-    # EPUB 3 gives roles by refinement, EPUB 2 by opf:role; with no roles, every creator counts.
-    roles: dict[str, str] = {}
-    for el in meta.iter(f"{{{_OPF}}}meta"):
-        if el.get("property") == "role" and el.get("refines", "").startswith("#"):
-            roles[el.get("refines", "")[1:]] = _text(el)
+    # EPUB 3 refines elements by id (roles, title types, series positions); EPUB 2 uses opf:role.
+    refined: dict[str, dict[str, str]] = {}
+    calibre: dict[str, str] = {}
+    for el in meta.iter(f"{{{_OPF}}}meta", "meta"):
+        if el.get("refines", "").startswith("#") and el.get("property"):
+            refined.setdefault(el.get("refines", "")[1:], {})[el.get("property", "")] = _text(el)
+        elif el.get("name", "").startswith("calibre:"):
+            calibre[el.get("name", "")] = el.get("content", "").strip()
+    roles = {ident: props["role"] for ident, props in refined.items() if "role" in props}
     creators = []
     for el in dc("creator"):
         role = el.get(f"{{{_OPF}}}role") or roles.get(el.get("id", ""), "")
@@ -222,9 +308,24 @@ def _metadata(opf: etree._Element, options: ReadOptions) -> Metadata:
         except (etree.XMLSyntaxError, etree.ParserError):
             pass
 
+    titles = [(_text(el), refined.get(el.get("id", ""), {}).get("title-type", "")) for el in dc("title") if _text(el)]
+    title = next((t for t, kind in titles if kind == "main"), titles[0][0] if titles else "")
+    subtitle = next((t for t, kind in titles if kind == "subtitle"), None)
+
+    series, series_index = calibre.get("calibre:series") or None, calibre.get("calibre:series_index") or None
+    for el in meta.iter(f"{{{_OPF}}}meta", "meta"):
+        if el.get("property") == "belongs-to-collection" and _text(el):
+            props = refined.get(el.get("id", ""), {})
+            if props.get("collection-type", "series") == "series":
+                series, series_index = _text(el), props.get("group-position") or series_index
+                break
+
     language = first("language") or options.lang or "en-us"
     return Metadata(
-        title=first("title") or "",
+        title=title,
+        subtitle=subtitle,
+        series=series,
+        series_index=series_index,
         authors=authors,
         language=language.replace("_", "-").lower(),
         identifier=identifier,
@@ -306,10 +407,183 @@ def _table_of_contents(archive: _Archive, opf: etree._Element, manifest: dict[st
     return []
 
 
+def _landmarks(archive: _Archive, opf: etree._Element, manifest: dict[str, _Item], opf_path: str) -> dict[str, str]:
+    """Archive path → the landmark type the book gives it (EPUB 3 landmarks nav, EPUB 2 guide)."""
+    out: dict[str, str] = {}
+    for ref in opf.iter(f"{{{_OPF}}}reference", "reference"):
+        if ref.get("href") and ref.get("type"):
+            path, _ = _resolve(opf_path, ref.get("href", ""))
+            out.setdefault(path, ref.get("type", "").strip().lower())
+    nav = next((i for i in manifest.values() if "nav" in i.properties), None)
+    if nav is None or archive.find(nav.path) is None:
+        return out
+    root = archive.xml(nav.path, f"navigation document {nav.path}")
+    for el in root.iter():
+        if isinstance(el.tag, str) and etree.QName(el).localname == "nav" and "landmarks" in element_types(el):
+            for a in el.iter(f"{{{XHTML_NS}}}a", "a"):
+                kinds = element_types(a)
+                if a.get("href") and kinds:
+                    path, _ = _resolve(nav.path, a.get("href", ""))
+                    # The landmarks nav is newer than the guide: it wins.
+                    out[path] = min(kinds)
+    return out
+
+
+def _lexicons(archive: _Archive, manifest: dict[str, _Item], reporter: Reporter) -> list[Lexicon]:
+    """The PLS lexicons the package lists; a broken one is reported and left out."""
+    out = []
+    for item in manifest.values():
+        if item.media_type != _PLS or archive.find(item.path) is None:
+            continue
+        where = f"{archive.source}!/{item.path}"
+
+        def warn(d: Diagnostic) -> None:
+            reporter.report(d.code, d.message, d.where)
+
+        try:
+            out.append(parse_lexicon(archive.read(item.path), source=where, strict=reporter.strict, warn=warn))
+        except SSMLError as exc:
+            place = Diagnostic("", "", exc.source, exc.line, exc.column).where
+            reporter.report("lexicon-malformed", f"{exc.message}; the lexicon is not applied", place)
+    return out
+
+
+def _apply_lexicons(book: Book, lexicons: list[Lexicon], ledger: Ledger) -> tuple[Book, int]:
+    """Words the lexicons cover, spoken as their phonemes (overrides) or aliases; and how many."""
+    count = 0
+
+    def segments(seg: Segment, chapter: int) -> list[Segment]:
+        nonlocal count
+        if not isinstance(seg, Speech):
+            return [seg]
+        out: list[Segment] = []
+        for piece in split_text(seg.text, lexicons):
+            if isinstance(piece, str):
+                if piece:
+                    out.append(replace(seg, text=piece))
+                continue
+            written, pron = piece
+            count += 1
+            if pron.ph:
+                out.append(Phonemes(pron.ph, written, seg.ctx, seg.source, override=True))
+            else:
+                out.append(replace(seg, text=pron.alias or written))
+                ledger.skip(f"read as its lexicon alias {pron.alias!r}", written, seg.source, chapter)
+        return out
+
+    chapters = tuple(
+        replace(
+            ch,
+            blocks=tuple(replace(b, segments=tuple(x for s in b.segments for x in segments(s, n))) for b in ch.blocks),
+        )
+        for n, ch in enumerate(book.chapters)
+    )
+    return replace(book, chapters=chapters), count
+
+
+def _first_heading(root: etree._Element) -> str:
+    for el in root.iter():
+        if isinstance(el.tag, str) and etree.QName(el).localname in _HEADINGS:
+            return _text(el)
+    return ""
+
+
+def _element(root: etree._Element, name: str) -> etree._Element | None:
+    """The first element named ``name`` (any namespace) in document order."""
+    return next((el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname == name), None)
+
+
+def _blocks_text(blocks: tuple[Block, ...] | list[Block]) -> str:
+    return " ".join(block_text(b) for b in blocks)
+
+
+def _front_matter(page: _Page, landmark: str | None, toc_titles: list[str]) -> str | None:
+    """What kind of front or back matter a whole page is (``copyright page``), or ``None``.
+
+    The book's landmarks (or EPUB 2 guide) say it, or the page's ``epub:type``, or its title in
+    the table of contents, its first heading or its ``<title>``; a short page with a copyright
+    notice is a copyright page. The navigation document is a table of contents.
+    """
+    if "nav" in page.item.properties:
+        return FRONT_MATTER_TYPES["toc"]
+    body = _element(page.root, "body")
+    titles = [*toc_titles, _first_heading(page.root), _text(_element(page.root, "title"))]
+    for kind in ([landmark] if landmark else []) + sorted(page_types(page.root, body)):
+        if kind in FRONT_MATTER_TYPES:
+            return FRONT_MATTER_TYPES[kind]
+    for title in titles:
+        key = " ".join(re.sub(r"[^\w\s]", " ", title.lower()).split())
+        if key in _FRONT_TITLES:
+            return _FRONT_TITLES[key]
+    text = plain_text(body if body is not None else page.root)
+    lower = text.lower()
+    # A copyright page often has no heading, only the notice; a short page carrying one is it.
+    if len(text.split()) <= _COPYRIGHT_WORDS and (
+        "all rights reserved" in lower or ("isbn" in lower and ("\u00a9" in text or "copyright" in lower))
+    ):
+        return "copyright page"
+    return None
+
+
+def _parse_pages(archive: _Archive, opf: etree._Element, manifest: dict[str, _Item], reporter: Reporter) -> list[_Page]:
+    spine = opf.find(f"{{{_OPF}}}spine")
+    refs = list(spine.iter(f"{{{_OPF}}}itemref", "itemref")) if spine is not None else []
+    if not refs:
+        raise InputError("has no spine (reading order) in its package document; re-export the book", archive.source)
+    pages = []
+    for ref in refs:
+        item = manifest.get(ref.get("idref", ""))
+        if item is None:
+            reporter.report("missing-item", f"spine item {ref.get('idref')!r} is not in the manifest", archive.source)
+            continue
+        where = f"{archive.source}!/{item.path}"
+        if item.media_type not in _XHTML_TYPES:
+            reporter.report("unsupported-item", f"spine item of type {item.media_type} is not read", where)
+            continue
+        try:
+            raw = archive.read(item.path)
+        except KeyError:
+            reporter.report("missing-file", "spine file is missing from the archive; skipped", where)
+            continue
+        except InputError as exc:
+            # One damaged member: the rest of the book is still worth reading.
+            reporter.report("unreadable-file", f"{exc.message}; skipped", where)
+            continue
+        root = parse_xhtml(raw, where, reporter)
+        if root is not None:
+            pages.append(_Page(item, ref.get("linear", "yes").strip().lower() != "no", where, root))
+    return pages
+
+
+def _note_links(pages: list[_Page]) -> dict[str, NoteLinks]:
+    """Per page, its note references and the notes (anywhere in the book) they point to."""
+    by_path = {page.item.path: page for page in pages}
+    ids: dict[str, dict[str, etree._Element]] = {}
+    refs: dict[str, list[etree._Element]] = {}
+    notes: dict[str, dict[etree._Element, str]] = {path: {} for path in by_path}
+    for page in pages:
+        refs[page.item.path] = find_noterefs(page.root)
+        for ref in refs[page.item.path]:
+            path, frag = _resolve(page.item.path, ref.get("href") or "")
+            target_page = by_path.get(path)
+            if frag is None or target_page is None:
+                continue
+            if path not in ids:
+                ids[path] = {
+                    el.get("id", ""): el for el in target_page.root.iter() if isinstance(el.tag, str) and el.get("id")
+                }
+            target = ids[path].get(frag)
+            if target is not None:
+                notes[path].setdefault(note_element(target), frag)
+    return {path: NoteLinks(frozenset(refs.get(path, ())), notes[path]) for path in by_path}
+
+
 def read(data: bytes, options: ReadOptions) -> Book:
     """Read an EPUB 2 or 3 book."""
     source = options.source
     reporter = options.reporter
+    choices = options.choices
+    ledger = options.ledger
     archive = _Archive(data, source)
     opf_path = _container(archive)
     opf = archive.xml(opf_path, f"package document {opf_path}")
@@ -320,6 +594,8 @@ def read(data: bytes, options: ReadOptions) -> Book:
     if cover is not None:
         meta = replace(meta, cover=cover, cover_mime=cover_mime)
     toc = _table_of_contents(archive, opf, manifest)
+    landmarks = _landmarks(archive, opf, manifest, opf_path)
+    lexicons = _lexicons(archive, manifest, reporter)
 
     by_path: dict[str, list[TocItem]] = {}
     for entry in toc:
@@ -327,75 +603,177 @@ def read(data: bytes, options: ReadOptions) -> Book:
         if all(e.fragment != entry.fragment for e in entries):
             entries.append(entry)
 
-    spine = opf.find(f"{{{_OPF}}}spine")
-    refs = list(spine.iter(f"{{{_OPF}}}itemref", "itemref")) if spine is not None else []
-    if not refs:
-        raise InputError("has no spine (reading order) in its package document; re-export the book", source)
-
-    chapters: list[_Draft] = []
-    for ref in refs:
-        item = manifest.get(ref.get("idref", ""))
-        if item is None:
-            reporter.report("missing-item", f"spine item {ref.get('idref')!r} is not in the manifest", source)
-            continue
-        if ref.get("linear", "yes") == "no":
-            log.info('%s: skipping %s (linear="no")', source, item.path)
-            continue
-        if "nav" in item.properties:
-            continue
-        where = f"{source}!/{item.path}"
-        if item.media_type not in _XHTML_TYPES:
-            reporter.report("unsupported-item", f"spine item of type {item.media_type} is not read", where)
-            continue
-        try:
-            raw = archive.read(item.path)
-        except KeyError:
-            reporter.report("missing-file", "spine file is missing from the archive; skipped", where)
-            continue
+    pages = _parse_pages(archive, opf, manifest, reporter)
+    links = _note_links(pages)
+    drafts: list[_Draft] = []
+    outside: list[_Placed] = []  # notes standing on pages that are no chapter's
+    for page in pages:
+        item, where = page.item, page.where
         entries = by_path.get(item.path, [])
+        kind = (
+            None
+            if any(e.fragment for e in entries)
+            else _front_matter(page, landmarks.get(item.path), [e.title for e in entries])
+        )
+        if kind is not None and choices.skip_front_matter:
+            body = _element(page.root, "body")
+            ledger.skip(f"front matter: {kind}", body_text(body if body is not None else page.root), where)
+            continue
+        if kind is not None and not entries:
+            # Kept front matter is a chapter of its own, named for what it is.
+            entries = [TocItem(kind[0].upper() + kind[1:], item.path, None)]
         anchors = {e.fragment for e in entries if e.fragment}
-        doc = read_xhtml(raw, where, reporter, lang=meta.language, pauses=options.pauses, anchors=anchors)
-        if doc is None:
+        doc = read_tree(
+            page.root,
+            where,
+            reporter,
+            lang=meta.language,
+            pauses=options.pauses,
+            anchors=anchors,
+            choices=choices,
+            links=links.get(item.path),
+        )
+        notes = [_Placed(item.path, n) for n in doc.notes]
+        only_headings = bool(doc.notes) and all(b.kind == "heading" for b in doc.blocks)
+        if not page.linear or only_headings or (not doc.blocks and doc.has_images):
+            # No chapter of its own: a linear="no" page, a page of notes, a cover or a plate
+            # (whose images are in its own skipped list already).
+            for _, skipped in doc.skipped:
+                ledger.skip(skipped.reason, skipped.text, skipped.where)
+            if not page.linear:
+                ledger.skip('not in the reading order (linear="no")', _blocks_text(doc.blocks), where)
+            elif only_headings and doc.blocks:
+                ledger.skip("notes heading", _blocks_text(doc.blocks), where)
+            elif not doc.blocks and ("cover" in f"{item.path} {item.id}".lower() or page is pages[0]):
+                ledger.skip("front matter: cover", "", where)
+            outside.extend(notes)
             continue
-        if not doc.blocks and (doc.has_images or "cover" in item.path.lower() or "cover" in item.id.lower()):
-            log.info("%s: skipping cover page", where)
-            continue
-        _add_sections(chapters, doc, entries, where, reporter)
+        _add_sections(drafts, doc, entries, where, reporter, ledger, item.path, notes, new_chapter=not toc)
 
-    result: list[Chapter] = []
-    for draft in chapters:
+    placed = _place_notes(drafts, outside, choices.notes, ledger)
+    chapters: list[Chapter] = []
+    for draft in drafts:
         title, blocks, where = draft.title, draft.blocks, draft.where
         if not blocks:
             reporter.report("empty-chapter", f"chapter {title or '(untitled)'!r} has no text; dropped", where)
+            for skipped in draft.skipped:
+                ledger.skip(skipped.reason, skipped.text, skipped.where)
             continue
+        index = len(chapters)
         if not title:
-            heading = next((b for b in blocks if b.kind == "heading"), None)
-            title = block_text(heading) if heading is not None else ""
-        result.append(Chapter(title or f"Chapter {len(result) + 1}", tuple(blocks), where))
-    if not result:
+            title = draft.heading or f"Chapter {index + 1}"
+        for skipped in draft.skipped:
+            ledger.skip(skipped.reason, skipped.text, skipped.where, index)
+        ledger.source[index] = " ".join(t for t in draft.source if t)
+        chapters.append(Chapter(title, tuple(blocks) + placed.get(id(draft), ()), where))
+    if not chapters:
         raise InputError("has no readable text in its spine; nothing to read", source)
-    return Book(meta, tuple(result))
+    book = Book(meta, tuple(chapters))
+    if lexicons:
+        book, count = _apply_lexicons(book, lexicons, ledger)
+        log.info("%s: %d words pronounced from the book's lexicons", source, count)
+    return book
+
+
+def _place_notes(
+    drafts: list[_Draft], outside: list[_Placed], mode: str, ledger: Ledger
+) -> dict[int, tuple[Block, ...]]:
+    """Note blocks to add at the end of each draft (by ``id``); notes not read go to the ledger.
+
+    A note is read at the end of the chapter that first refers to it; a note nobody refers to, at
+    the end of the chapter it stands in. Each note is noted in the ledger against the chapter it
+    stands in, so that chapter's source is accounted for.
+    """
+    home: dict[tuple[str, str | None], tuple[int | None, _Placed]] = {}
+    for n, draft in enumerate(drafts):
+        for placed in draft.notes:
+            home.setdefault((placed.path, placed.note.id), (n, placed))
+    for placed in outside:
+        home.setdefault((placed.path, placed.note.id), (None, placed))
+    readers: dict[int, list[_Placed]] = {}
+    done: set[tuple[str, str | None]] = set()
+    if mode == "end":
+        for n, draft in enumerate(drafts):
+            for ref in draft.refs:
+                if ref in home and ref not in done:
+                    done.add(ref)
+                    readers.setdefault(n, []).append(home[ref][1])
+        for key, (stands, placed) in home.items():
+            if key not in done and stands is not None:
+                done.add(key)
+                readers.setdefault(stands, []).append(placed)
+    for key, (stands, placed) in home.items():
+        text = " ".join(block_text(b) for b in placed.note.blocks)
+        reason = "note" if key not in done else "note (read at the end of the chapter that refers to it)"
+        if stands is None:
+            ledger.skip(reason, text, placed.note.where)
+        else:
+            drafts[stands].skipped.append(Skipped(reason, text, placed.note.where))
+    out: dict[int, tuple[Block, ...]] = {}
+    for n, notes in readers.items():
+        blocks = [b for placed in notes for b in placed.note.blocks]
+        if blocks:
+            out[id(drafts[n])] = (Block((Speech(_NOTES_HEADING),), "heading"), *blocks)
+    return out
 
 
 def _add_sections(
-    chapters: list[_Draft], doc: XhtmlDocument, entries: list[TocItem], where: str, reporter: Reporter
+    chapters: list[_Draft],
+    doc: XhtmlDocument,
+    entries: list[TocItem],
+    where: str,
+    reporter: Reporter,
+    ledger: Ledger,
+    path: str,
+    notes: list[_Placed],
+    new_chapter: bool = False,
 ) -> None:
-    """Add one document's blocks: its table-of-contents entries start chapters, the rest continues."""
+    """Add one document's sections: its table-of-contents entries start chapters, the rest continues.
+
+    With no table of contents at all (``new_chapter``), a document that opens with a heading
+    starts a chapter of its own.
+    """
     frag_entries = [e for e in entries if e.fragment]
     whole = next((e for e in entries if not e.fragment), None)
     titles = {e.fragment: e.title for e in frag_entries if e.fragment}
-    sections = split_at(doc, list(titles))
-    head = sections.get(None, ())
-    if whole is not None:
-        chapters.append(_Draft(whole.title, list(head), where))
-    elif head:
-        if chapters:
-            chapters[-1].blocks.extend(head)
-        else:
-            chapters.append(_Draft(None, list(head), where))
+    bounds = _bounds(doc, list(titles))
     for frag in titles:
-        if frag not in sections:
+        if frag not in bounds:
             reporter.report("missing-anchor", f"the table of contents points to #{frag}, which is not there", where)
-    for anchor, blocks in sections.items():
+    for anchor, (start, end) in bounds.items():
+        blocks = doc.blocks[start:end]
         if anchor is not None:
-            chapters.append(_Draft(titles[anchor], list(blocks), f"{where}#{anchor}"))
+            draft = _Draft(titles[anchor], where=f"{where}#{anchor}")
+            chapters.append(draft)
+        elif whole is not None or (blocks and (not chapters or (new_chapter and blocks[0].kind == "heading"))):
+            draft = _Draft(whole.title if whole is not None else None, where=where)
+            chapters.append(draft)
+        elif chapters:
+            draft = chapters[-1]
+        else:
+            # Nothing read before the first anchor and no chapter yet: only skipped things remain.
+            for sec, skipped in doc.skipped:
+                if sec is None:
+                    ledger.skip(skipped.reason, skipped.text, skipped.where)
+            continue
+        draft.blocks.extend(blocks)
+        if draft.heading is None:
+            first = next((i for i in range(start, end) if doc.blocks[i].kind == "heading"), None)
+            if first is not None:
+                draft.heading = doc.written.get(first) or block_text(doc.blocks[first])
+        draft.source.append(doc.source.get(anchor, ""))
+        draft.skipped.extend(s for sec, s in doc.skipped if sec == anchor)
+        for sec, href in doc.refs:
+            if sec == anchor:
+                draft.refs.append(_resolve(path, href))
+        draft.notes.extend(p for p in notes if p.note.section == anchor)
+
+
+def _bounds(doc: XhtmlDocument, ids: list[str]) -> dict[str | None, tuple[int, int]]:
+    """Block ranges of the sections ``split_at`` would make, in document order."""
+    found = sorted((doc.anchors[i], n, i) for n, i in enumerate(dict.fromkeys(ids)) if i in doc.anchors)
+    start = found[0][0] if found else len(doc.blocks)
+    out: dict[str | None, tuple[int, int]] = {None: (0, start)}
+    for k, (pos, _, ident) in enumerate(found):
+        out[ident] = (pos, found[k + 1][0] if k + 1 < len(found) else len(doc.blocks))
+    return out

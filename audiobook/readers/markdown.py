@@ -1,12 +1,19 @@
 """Markdown (CommonMark) → ``Book``, with SSML elements allowed inline.
 
-YAML front matter (between ``---`` lines) gives title, author(s), language and voice. Headings of
-the top level in the file start chapters; a file with a single top heading above deeper ones is
-split at the next level down, and that heading titles the book when the front matter does not.
-Each chapter is rendered to one SSML string (text escaped, HTML passed through, each paragraph,
-list item, quote and heading a ``<p>``) and lowered by the ``ssml`` package, so ``<break>``,
-``<voice>``, ``<phoneme>``, ``<prosody>``, ``<emphasis>`` and ``<sub>`` work as in SSML. The SSML
-keeps the Markdown's line numbers, so every report names the Markdown file and line.
+YAML front matter (between ``---`` lines) gives title, subtitle, author(s), language, voice and
+series. Headings of the top level in the file start chapters (or of every level down to
+``heading_level``); a file with a single top heading above deeper ones is split at the next level
+down, and that heading titles the book when the front matter does not. Each chapter is rendered
+to one SSML string (text escaped, HTML passed through, each paragraph, list item, quote and
+heading a ``<p>``) and lowered by the ``ssml`` package, so ``<break>``, ``<voice>``,
+``<phoneme>``, ``<prosody>``, ``<emphasis>`` and ``<sub>`` work as in SSML. The SSML keeps the
+Markdown's line numbers, so every report names the Markdown file and line.
+
+``*emphasis*`` and ``**strong**`` become SSML emphasis; links are read as their text; code blocks
+and images' alt text are read or skipped by choice; HTML comments are never read. Writers who do
+not want XML can write pauses as ``[pause 2s]``, ``[pause 500ms]``, ``[pause strong]`` or
+``[pause]`` (a strong pause), on a line of their own or inside a paragraph: they become the same
+``<break>`` as in SSML.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ from markdown_it.token import Token
 import ssml as ssml_lib
 
 from ..config import ReadOptions
+from ..coverage import Skipped
 from ..errors import InputError
 from ..model import Block, Book, Chapter, Metadata
 from .ssml import segments_from
-from .text import decode
+from .text import decode, spoken_heading
 
 __all__ = ["read", "split_front_matter"]
 
@@ -39,6 +47,13 @@ _DECLARATION = re.compile(r"<![A-Za-z][^>]*>")
 _TAG = re.compile(r"^<(/?)([A-Za-z][\w:.-]*)(?:\s[^>]*?)?(/?)>$", re.DOTALL)
 _KINDS = {"blockquote_open": "quote", "list_item_open": "item"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_PAUSE = re.compile(r"\[pause(?:[ \t]+([^\]\n]*?))?[ \t]*\]", re.IGNORECASE)
+"""The pause shortcut: ``[pause]``, ``[pause 2s]``, ``[pause 500ms]``, ``[pause weak]``."""
+_PAUSE_TIME = re.compile(r"^\d+(?:\.\d+)?\s*(?:ms|s)$|^\.\d+\s*(?:ms|s)$", re.IGNORECASE)
+_STRENGTHS = ("none", "x-weak", "weak", "medium", "strong", "x-strong")
+_EMPHASIS = {"em_open": "moderate", "strong_open": "strong"}
+_TAG_TEXT = re.compile(r"<[^>]*>")
+_VOID_TAG = re.compile(rf"<({'|'.join(sorted(_VOID))})\b[^>]*>", re.IGNORECASE)
 
 
 def split_front_matter(text: str) -> tuple[str | None, str]:
@@ -56,6 +71,30 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _pause_tag(value: str | None) -> str | None:
+    """The ``<break>`` a pause shortcut stands for, or ``None`` when its value is not understood."""
+    value = (value or "").strip()
+    if not value:
+        return '<break strength="strong"/>'
+    if _PAUSE_TIME.match(value):
+        return f'<break time="{value.replace(" ", "")}"/>'
+    if value.lower() in _STRENGTHS:
+        return f'<break strength="{value.lower()}"/>'
+    return None
+
+
+def _matching_closes(children: list[Token]) -> dict[int, int]:
+    """Index of each emphasis opener → index of its closer."""
+    out: dict[int, int] = {}
+    stack: list[int] = []
+    for i, tok in enumerate(children):
+        if tok.type in _EMPHASIS:
+            stack.append(i)
+        elif tok.type in ("em_close", "strong_close") and stack:
+            out[stack.pop()] = i
+    return out
 
 
 def _plain(inline: Token) -> str:
@@ -80,6 +119,14 @@ class _Render:
     """(first line, last line, kind) of each ``<p>`` written."""
     open_tags: list[tuple[str, str, int]] = field(default_factory=list)
     """Inline elements opened and not yet closed: (name, start tag, line)."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """Content left out by choice (code, images, alt text)."""
+    source: list[str] = field(default_factory=list)
+    """The chapter's body text as written, for coverage."""
+    plain: set[int] = field(default_factory=set)
+    """Indices of emphasis tokens of the current block written as plain text."""
+    alias: str | None = None
+    """Inside ``<sub alias>``: the alias read instead of the text."""
 
     def emit(self, text: str) -> None:
         self.parts.append(text)
@@ -92,6 +139,9 @@ class _Render:
     def report(self, code: str, message: str, line: int) -> None:
         self.options.reporter.report(code, message, f"{self.where}:{line}")
 
+    def skip(self, reason: str, text: str, line: int) -> None:
+        self.skipped.append(Skipped(reason, " ".join(text.split()), f"{self.where}:{line}"))
+
     def block(self, tokens: list[Token], i: int, kind: str) -> None:
         """Write the paragraph or heading whose inline content is ``tokens[i]``."""
         inline = tokens[i]
@@ -99,22 +149,85 @@ class _Render:
         self.goto(first)
         # Inline elements left open by an earlier paragraph go on here (a voice may span paragraphs).
         self.emit("<p>" + "".join(tag for _, tag, _ in self.open_tags))
-        for child in inline.children or ():
-            self.inline(child)
+        children = list(inline.children or ())
+        self.source.append(" ")
+        spoken = self.heading_words(children) if kind == "heading" else None
+        if spoken is not None:
+            self.source.append(_plain(inline))
+            self.emit(_escape(spoken))
+        else:
+            # Emphasis around inline HTML could cross its tags; such emphasis is read plain.
+            self.plain = set()
+            for start, end in _matching_closes(children).items():
+                if any(c.type == "html_inline" for c in children[start:end]):
+                    self.plain.update((start, end))
+            for n, child in enumerate(children):
+                self.inline(child, n)
         self.emit("".join(f"</{name}>" for name, _, _ in reversed(self.open_tags)) + "</p>")
         self.blocks.append((first, max(first, last), kind))
 
-    def inline(self, tok: Token) -> None:
-        if tok.type in ("text", "code_inline"):
+    def heading_words(self, children: list[Token]) -> str | None:
+        """A plain heading as spoken ("Chapter XIV" → "Chapter fourteen"), else ``None``."""
+        if not children or any(c.type not in ("text", "softbreak") for c in children):
+            return None
+        written = " ".join("".join(c.content if c.type == "text" else " " for c in children).split())
+        if _PAUSE.search(written):
+            return None
+        spoken = spoken_heading(written)
+        return spoken if spoken != written else None
+
+    def inline(self, tok: Token, index: int = -1) -> None:
+        if tok.type == "text":
+            self.text(tok.content)
+        elif tok.type == "code_inline":
+            self.source.append(tok.content)
             self.emit(_escape(tok.content))
         elif tok.type in ("softbreak", "hardbreak"):
             self.emit("\n")
         elif tok.type == "html_inline":
             self.html_inline(tok.content)
+        elif tok.type in _EMPHASIS and index not in self.plain:
+            self.emit(f'<emphasis level="{_EMPHASIS[tok.type]}">')
+        elif tok.type in ("em_close", "strong_close") and index not in self.plain:
+            self.emit("</emphasis>")
         elif tok.type == "image":
-            self.report("image-skipped", f"skipped image {tok.content!r}", self.line)
+            alt = " ".join(tok.content.split())
+            if alt and self.options.choices.read_alt:
+                self.emit(f" {_escape(alt)} ")
+            elif alt:
+                self.skip("alt text", alt, self.line)
+            else:
+                self.skip("image", "", self.line)
+
+    def text(self, content: str) -> None:
+        """Plain text, with its pause shortcuts turned into breaks."""
+        if self.alias is not None and content.strip():
+            self.skip(f"read as its alias {self.alias!r}", content, self.line)
+        at = 0
+        for m in _PAUSE.finditer(content):
+            self.source.append(content[at : m.start()])
+            self.emit(_escape(content[at : m.start()]))
+            tag = _pause_tag(m.group(1))
+            if tag is None:
+                self.report(
+                    "bad-pause",
+                    f"{m.group(0)!r} is not a pause (write [pause 2s], [pause 500ms] or [pause]); dropped",
+                    self.line,
+                )
+            else:
+                self.emit(tag)
+            at = m.end()
+        self.source.append(content[at:])
+        self.emit(_escape(content[at:]))
 
     def html_inline(self, tag: str) -> None:
+        # A tag parts words the way SSML reads them ("Wait<break/>for" is two words).
+        self.source.append(" ")
+        sub = re.match(r"""<sub\b[^>]*\balias\s*=\s*(?:"([^"]*)"|'([^']*)')""", tag)
+        if sub:
+            self.alias = sub.group(1) if sub.group(1) is not None else sub.group(2)
+        elif tag.startswith("</sub"):
+            self.alias = None
         if tag.startswith("<!--"):
             self.emit("\n" * tag.count("\n"))
             return
@@ -124,10 +237,7 @@ class _Render:
             return
         m = _TAG.match(tag)
         if m and m.group(2).lower() in _VOID:
-            # HTML's empty elements (<br>, <img>) have no end tag, which XML would read as unclosed.
-            if m.group(2).lower() == "img":
-                self.report("image-skipped", "skipped image", self.line)
-            self.emit(" ")
+            self.emit(self.void(tag, m.group(2)))
             return
         if m and not m.group(3):
             closing, name = m.group(1), m.group(2)
@@ -140,6 +250,17 @@ class _Render:
                         break
         self.emit(tag)
 
+    def void(self, tag: str, name: str) -> str:
+        """What stands for one of HTML's empty elements (``<br>``, ``<img>``): they have no end
+        tag, which XML would read as unclosed. An image gives its alt text when that is read."""
+        if name.lower() == "img":
+            alt = re.search(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", tag)
+            text = " ".join((alt.group(1) or alt.group(2) or "").split()) if alt else ""
+            if text and self.options.choices.read_alt:
+                return f" {_escape(text)} "
+            self.skip("alt text" if text else "image", text, self.line)
+        return " " + "\n" * tag.count("\n")
+
     def html_block(self, tok: Token) -> None:
         if tok.map:
             self.goto(tok.map[0] + 1)
@@ -148,7 +269,24 @@ class _Render:
         if declaration:
             self.report("declaration-skipped", f"skipped {declaration.group(0)[:40]!r}", self.line)
             content = _DECLARATION.sub("", content)
+        self.source.append(" " + _TAG_TEXT.sub(" ", content) + " ")
+        content = _VOID_TAG.sub(lambda m: self.void(m.group(0), m.group(1)), content)
         self.emit(content)
+
+    def code(self, tok: Token) -> None:
+        """A code block: read line by line with short pauses, or skipped, as chosen."""
+        first = tok.map[0] + 1 if tok.map else self.line
+        self.source.append(" " + tok.content + " ")
+        if self.options.choices.code_blocks != "read":
+            self.skip("code block", tok.content, first)
+            return
+        lines = [line for line in tok.content.split("\n") if line.strip()]
+        if not lines:
+            return
+        # A fenced block's text starts on the line after the fence.
+        self.goto(first + (1 if tok.type == "fence" else 0))
+        self.emit("<p>" + '<break strength="weak"/>\n'.join(_escape(line) for line in lines) + "</p>")
+        self.blocks.append((first, self.line, "paragraph"))
 
     def render(self, tokens: list[Token]) -> str:
         kinds: list[str] = []
@@ -164,7 +302,7 @@ class _Render:
             elif tok.type == "html_block":
                 self.html_block(tok)
             elif tok.type in ("fence", "code_block"):
-                self.report("code-skipped", "skipped code block", tok.map[0] + 1 if tok.map else self.line)
+                self.code(tok)
         for name, _, line in self.open_tags:
             self.report("unclosed-element", f"<{name}> is not closed by the end of the chapter", line)
         return f'<speak xmlns="{ssml_lib.SSML_NS}">' + "".join(self.parts) + "</speak>"
@@ -206,11 +344,16 @@ def _authors(value: Any) -> tuple[str, ...]:
     return (str(value).strip(),) if value is not None and str(value).strip() else ()
 
 
-def _chapter_starts(tokens: list[Token]) -> tuple[list[int], str | None]:
-    """Token indices where chapters start, and a book title from a lone top heading."""
+def _chapter_starts(tokens: list[Token], level: int | None = None) -> tuple[list[int], str | None]:
+    """Token indices where chapters start, and a book title from a lone top heading.
+
+    With ``level``, every heading of that level or above starts a chapter.
+    """
     headings = [(i, int(t.tag[1])) for i, t in enumerate(tokens) if t.type == "heading_open" and t.level == 0]
     if not headings:
         return [], None
+    if level is not None:
+        return [i for i, n in headings if n <= level], None
     levels = sorted({level for _, level in headings})
     top = [i for i, level in headings if level == levels[0]]
     if len(top) == 1 and len(levels) > 1:
@@ -225,7 +368,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
     front, body = split_front_matter(text)
     fm = _meta(front, where, options)
     tokens = MarkdownIt("commonmark").parse(body)
-    starts, heading_title = _chapter_starts(tokens)
+    starts, heading_title = _chapter_starts(tokens, options.choices.heading_level)
     title = _text(fm.get("title")) or heading_title or _stem(where)
     language = (_text(fm.get("language")) or _text(fm.get("lang")) or options.lang or "en-us").lower()
 
@@ -252,18 +395,30 @@ def read(data: bytes, options: ReadOptions) -> Book:
         except ssml_lib.SSMLError as exc:
             raise InputError(exc.message, where, exc.line) from None
         blocks = tuple(
-            Block(tuple(segments_from(items, where, language, columns=False, options=options)), render.kind_at(_first_line(items)))
+            Block(
+                tuple(segments_from(items, where, language, columns=False, options=options)),
+                render.kind_at(_first_line(items)),
+            )
             for items in lowered
         )
         is_preamble = n == 0 and (not starts or starts[0] != 0)
+        index = len(chapters)
         if is_preamble:
             if blocks:
                 chapters.append(Chapter(title, blocks, where))
-            continue
-        heading = _plain(part[1]) or f"Chapter {len(chapters) + 1}"
-        chapters.append(Chapter(heading, blocks, f"{where}:{part[0].map[0] + 1 if part[0].map else 1}"))
+        else:
+            heading = _plain(part[1]) or f"Chapter {index + 1}"
+            chapters.append(Chapter(heading, blocks, f"{where}:{part[0].map[0] + 1 if part[0].map else 1}"))
+        kept = len(chapters) > index
+        for item in render.skipped:
+            options.ledger.skip(item.reason, item.text, item.where, index if kept else None)
+        if kept:
+            options.ledger.source[index] = " ".join("".join(render.source).split())
     meta = Metadata(
         title=title,
+        subtitle=_text(fm.get("subtitle")),
+        series=_text(fm.get("series")),
+        series_index=_text(fm.get("series_index", fm.get("series-index"))),
         authors=_authors(fm.get("author", fm.get("authors"))),
         language=language,
         voice=_text(fm.get("voice")),

@@ -3,7 +3,8 @@
 Blank lines separate paragraphs; the lines of a paragraph are joined with spaces. A line that is
 only a chapter heading (``Chapter 3``, ``CHAPTER III``, ``Chapter Twelve``, ``Chapter 3: The
 Storm``, ``PROLOGUE``, ``Part One``) starts a chapter titled with that line, and is read as the
-chapter's first block. Text is UTF-8 (a BOM is allowed); anything else is read as Windows-1252
+chapter's first block, its number spoken as a word ("CHAPTER III" is read "Chapter three"; the
+title keeps what is written). Text is UTF-8 (a BOM is allowed); anything else is read as Windows-1252
 with a report.
 """
 
@@ -18,7 +19,7 @@ from ..diagnostics import Reporter
 from ..errors import InputError
 from ..model import Block, Book, Chapter, Metadata, Speech
 
-__all__ = ["read", "decode", "is_heading"]
+__all__ = ["read", "decode", "is_heading", "number_words", "roman_value", "spoken_heading"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,74 @@ _HEADING = re.compile(
 )
 _MAX_HEADING = 80
 """A longer line is prose that happens to start with "Chapter", not a heading."""
+
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+_ROMAN_UPPER = re.compile(r"^(?=[MDCLXVI])M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+_HEADING_WORD = r"(?i:chapter|part|book|section|volume|act|scene|canto|appendix)"
+_NUMERAL = r"\d{1,4}|[IVXLCDM]+"
+_NUMBERED = re.compile(
+    rf"^(?P<lead>\s*)(?P<word>{_HEADING_WORD})(?P<space>\s+)(?P<num>{_NUMERAL})(?P<rest>(?![\w'\u2019-]).*)$", re.DOTALL
+)
+# Capitals that make a valid numeral but, standing alone as a heading, are more likely a word.
+_NOT_BARE = frozenset(
+    {"MIX", "DIX", "DIV", "CIV", "LIV", "CLI", "MI", "DI", "LI", "CI", "XL", "MD", "DC", "CD", "CM", "MC"}
+)
+_BARE = re.compile(rf"^(?P<lead>\s*)(?P<num>{_NUMERAL})(?P<rest>\s*(?:[.:]\s*(?:\S.*)?)?)$", re.DOTALL)
+
+
+def number_words(n: int) -> str:
+    """``n`` (0-9999) in English words: 14 → "fourteen", 1998 → "one thousand nine hundred ninety-eight"."""
+    ones = ["zero", *_UNITS]
+    if n < 20:
+        return ones[n]
+    if n < 100:
+        tens, unit = divmod(n, 10)
+        return _TENS[tens - 2] + (f"-{ones[unit]}" if unit else "")
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        return f"{ones[hundreds]} hundred" + (f" {number_words(rest)}" if rest else "")
+    thousands, rest = divmod(n, 1000)
+    return f"{number_words(thousands)} thousand" + (f" {number_words(rest)}" if rest else "")
+
+
+def roman_value(text: str) -> int | None:
+    """The value of a Roman numeral written in capitals ("XIV" → 14), else ``None``."""
+    if not _ROMAN_UPPER.match(text):
+        return None
+    total = 0
+    for i, ch in enumerate(text):
+        value = _ROMAN_VALUES[ch]
+        total += -value if i + 1 < len(text) and value < _ROMAN_VALUES[text[i + 1]] else value
+    return total
+
+
+def _numeral(text: str) -> int | None:
+    return int(text) if text.isdigit() else roman_value(text)
+
+
+def spoken_heading(text: str) -> str:
+    """A heading as a narrator says it: its chapter number in words, the rest unchanged.
+
+    "Chapter XIV" → "Chapter fourteen", "CHAPTER 3: The Storm" → "Chapter three: The Storm",
+    "XII." → "Twelve.". Only a numeral after a heading word, or a heading that is a numeral
+    (with an optional title after a period), is changed.
+    """
+    m = _NUMBERED.match(text)
+    if m:
+        value = _numeral(m.group("num"))
+        if value is None:
+            return text
+        word = m.group("word")
+        word = word.capitalize() if word.isupper() else word
+        return f"{m.group('lead')}{word}{m.group('space')}{number_words(value)}{m.group('rest')}"
+    m = _BARE.match(text)
+    if m:
+        num = m.group("num")
+        value = _numeral(num)
+        if value is None or num in _NOT_BARE or not (num.isdigit() or set(num) & set("IVX")):
+            return text
+        return f"{m.group('lead')}{number_words(value).capitalize()}{m.group('rest')}"
+    return text
 
 
 def decode(data: bytes, source: str, reporter: Reporter | None = None) -> str:
@@ -88,6 +157,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
     blocks: list[Block] = []
     para: list[str] = []
     para_line = 0
+    raw: list[str] = []
 
     def end_paragraph() -> None:
         if para:
@@ -98,8 +168,10 @@ def read(data: bytes, options: ReadOptions) -> Book:
     def end_chapter() -> None:
         end_paragraph()
         if blocks:
+            options.ledger.source[len(chapters)] = " ".join(raw)
             chapters.append(Chapter(title or stem, tuple(blocks), f"{source}:{start_line}"))
         blocks.clear()
+        raw.clear()
 
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -108,8 +180,10 @@ def read(data: bytes, options: ReadOptions) -> Book:
             end_chapter()
             title = " ".join(line.split())
             start_line = number
-            blocks.append(Block((Speech(title, source=f"{source}:{number}"),), "heading"))
+            raw.append(title)
+            blocks.append(Block((Speech(spoken_heading(title), source=f"{source}:{number}"),), "heading"))
         else:
+            raw.append(line)
             if not para:
                 para_line = number
             para.append(line)

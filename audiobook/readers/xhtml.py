@@ -4,6 +4,12 @@ Used by the EPUB reader for every spine item. Parsing is safe (no network, no DT
 expansion); a malformed document is recovered and reported. EPUB 3 ``ssml:ph`` /
 ``ssml:alphabet`` attributes become phoneme overrides, ``xml:lang`` / ``lang`` the context's
 language. A document can be cut at fragment ids, so several chapters can share one file.
+
+Read as a narrator would: note references, page numbers, reference superscripts, images and
+hidden elements are never read; footnotes and endnotes are lifted out of the text (the EPUB
+reader reads them at the end of their chapter, or skips them); tables are read row by row;
+line breaks in verse are short pauses; a heading's chapter number is said as a word. Everything
+left out is noted with its reason in the ledger (``audiobook.coverage``).
 """
 
 from __future__ import annotations
@@ -12,24 +18,38 @@ import html.entities
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from urllib.parse import unquote, urldefrag
 
 from lxml import etree
 
 from ssml.xsampa import xsampa_to_ipa
 
-from ..config import Pauses
+from ..config import Pauses, ReadChoices
+from ..coverage import Skipped
 from ..diagnostics import Reporter
 from ..model import Block, Break, Context, Phonemes, Segment, Speech
+from .text import spoken_heading
 
 __all__ = [
     "XHTML_NS",
     "EPUB_NS",
     "SSML_NS",
+    "FRONT_MATTER_TYPES",
+    "Note",
+    "NoteLinks",
     "XhtmlDocument",
     "parse_xhtml",
     "read_xhtml",
+    "read_tree",
     "split_at",
     "block_text",
+    "body_text",
+    "element_types",
+    "find_noterefs",
+    "note_element",
+    "note_links",
+    "page_types",
+    "plain_text",
 ]
 
 log = logging.getLogger(__name__)
@@ -39,34 +59,77 @@ EPUB_NS = "http://www.idpf.org/2007/ops"
 SSML_NS = "http://www.w3.org/2001/10/synthesis"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-# Not read at all: code, styling, metadata, pictures (alt text describes, it is not the text),
-# ruby annotations (they repeat the base text), embedded media.
-_SKIP = frozenset(
-    "head title script style template img svg image picture object embed audio video iframe "
-    "canvas map area rt rp noscript".split()
-)
+_NOT_BODY = frozenset("head title script style template".split())
+"""Elements that hold no body text at all."""
+_IMAGES = frozenset("img svg image".split())
+_MEDIA = frozenset("object embed audio video iframe canvas map area noscript".split())
+_RUBY = frozenset({"rt", "rp"})
+"""Ruby annotations repeat the base text's reading; the base text is read."""
 _BLOCK_KIND = {
     **{f"h{n}": "heading" for n in range(1, 7)},
     "li": "item",
     "dt": "item",
     "dd": "item",
     "blockquote": "quote",
-    "td": "cell",
-    "th": "cell",
+    "tr": "cell",
     "caption": "cell",
 }
 _BLOCKS = frozenset(_BLOCK_KIND) | frozenset(
     "html body p div section article header footer main aside nav figure figcaption address pre "
-    "ul ol dl table thead tbody tfoot tr hr hgroup details summary center fieldset legend".split()
+    "ul ol dl table thead tbody tfoot hr hgroup details summary center fieldset legend".split()
 )
+_CELLS = frozenset({"td", "th"})
 _NOTEREF = frozenset({"noteref"})
 _PAGEBREAK = frozenset({"pagebreak"})
 _NOTES = frozenset({"footnote", "endnote", "rearnote", "note"})
+_NOTE_SECTIONS = frozenset({"footnotes", "endnotes", "rearnotes"})
+_BACKLINK = frozenset({"backlink", "referrer"})
+_REPEATS = frozenset({"pullquote"})
+FRONT_MATTER_TYPES = {
+    "cover": "cover",
+    "toc": "table of contents",
+    "landmarks": "table of contents",
+    "page-list": "page list",
+    "pagelist": "page list",
+    "loi": "list of illustrations",
+    "lot": "list of tables",
+    "copyright-page": "copyright page",
+    "index": "index",
+}
+"""``epub:type`` (and ARIA ``doc-``) words of pages that are skipped unless front matter is kept."""
 _IPA = frozenset({"ipa", "x-ipa"})
 _XSAMPA = frozenset({"x-sampa", "xsampa"})
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_REF_MARK = re.compile(r"^[\[(]?(?:\d{1,3}|[*\u2020\u2021\u00a7\u00b6#]{1,3}|[a-z]|[ivxlc]{1,5})[\])]?[.,]?$")
+"""What a note reference shows: ``1``, ``[12]``, ``*``, ``†``, ``a``, ``iv``."""
+_SUP_MARK = re.compile(r"^[\[(]?(?:\d{1,3}|[*\u2020\u2021\u00a7\u00b6]{1,3})[\])]?$")
+_FILE_NAME = re.compile(r"^[\w.-]+\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote or endnote lifted out of the running text."""
+
+    id: str | None
+    """The note's id (what references point to)."""
+    blocks: tuple[Block, ...]
+    """Its content, every block of kind ``note``."""
+    section: str | None
+    """The anchor section of the document it stood in (``None``: before the first anchor)."""
+    where: str
+    """``file:line`` of the note."""
+
+
+@dataclass(frozen=True)
+class NoteLinks:
+    """Which elements of one document are note references, and which are notes (with their id)."""
+
+    refs: frozenset[etree._Element] = frozenset()
+    """Note reference elements: never read, their targets noted."""
+    notes: dict[etree._Element, str] = field(default_factory=dict)
+    """Note elements → the id they are referenced by."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +144,18 @@ class XhtmlDocument:
     """The document's ``<title>``, if any."""
     has_images: bool = False
     """True when the document shows an image (a cover page, a plate)."""
+    written: dict[int, str] = field(default_factory=dict)
+    """Block index → the heading as written, where it is spoken differently ("Chapter XIV")."""
+    skipped: tuple[tuple[str | None, Skipped], ...] = ()
+    """(section, what was left out and why), in document order."""
+    refs: tuple[tuple[str | None, str], ...] = ()
+    """(section, href) of each note reference, in reading order."""
+    notes: tuple[Note, ...] = ()
+    """Notes lifted out of the text, in document order."""
+    source: dict[str | None, str] = field(default_factory=dict)
+    """Section → its body text as written, markup removed (for coverage)."""
+    types: frozenset[str] = frozenset()
+    """``epub:type`` words of the whole page (on ``html``, ``body``, or its only child)."""
 
 
 def _named_entities_to_numeric(data: bytes) -> bytes:
@@ -140,7 +215,7 @@ def _local(el: etree._Element) -> str:
     return name.rsplit(":", 1)[-1].lower()
 
 
-def _types(el: etree._Element) -> set[str]:
+def element_types(el: etree._Element) -> set[str]:
     """The element's ``epub:type`` words and ARIA ``doc-`` roles, without prefixes."""
     words = (el.get(f"{{{EPUB_NS}}}type") or el.get("epub:type") or "").split()
     for role in (el.get("role") or "").split():
@@ -159,7 +234,7 @@ def _line(el: etree._Element) -> int | None:
     return line if isinstance(line, int) else None
 
 
-def _all_text(el: etree._Element) -> str:
+def plain_text(el: etree._Element) -> str:
     """All text inside ``el``, whitespace normalized and invisible characters removed."""
     return " ".join("".join(str(t) for t in el.itertext()).translate(_INVISIBLE).split())
 
@@ -169,20 +244,85 @@ def block_text(block: Block) -> str:
     return " ".join(s.text for s in block.segments if isinstance(s, (Speech, Phonemes)) and s.text)
 
 
+def find_noterefs(root: etree._Element) -> list[etree._Element]:
+    """Note references: ``epub:type="noteref"`` (or ``doc-noteref``), or a link showing a reference
+    mark ("1", "[2]", "*") inside or around a superscript, or with a note-like class."""
+    out = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if element_types(el) & _NOTEREF:
+            out.append(el)
+            continue
+        if _local(el) != "a" or "#" not in (el.get("href") or ""):
+            continue
+        if not _REF_MARK.match(plain_text(el)):
+            continue
+        parent = el.getparent()
+        in_sup = parent is not None and _local(parent) == "sup"
+        has_sup = any(_local(c) == "sup" for c in el)
+        classes = (el.get("class") or "").lower()
+        if in_sup or has_sup or any(w in classes for w in ("note", "fn", "footnote")):
+            out.append(el)
+    return out
+
+
+def note_element(target: etree._Element) -> etree._Element:
+    """The note a reference's target stands for: itself, or the block around an inline anchor."""
+    el = target
+    while _local(el) not in _BLOCKS and _local(el) not in _CELLS:
+        parent = el.getparent()
+        if parent is None or _local(parent) in ("body", "html"):
+            break
+        el = parent
+    return el
+
+
+def note_links(root: etree._Element) -> NoteLinks:
+    """The note references of a lone document and the notes they point to inside it."""
+    refs = find_noterefs(root)
+    by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    notes: dict[etree._Element, str] = {}
+    for ref in refs:
+        url, frag = urldefrag(ref.get("href") or "")
+        target = by_id.get(unquote(frag)) if not url and frag else None
+        if target is not None:
+            notes.setdefault(note_element(target), unquote(frag))
+    return NoteLinks(frozenset(refs), notes)
+
+
 class _Walker:
     """Walks the element tree, collecting inline content and cutting it into blocks."""
 
-    def __init__(self, where: str, reporter: Reporter, base_lang: str | None, pauses: Pauses, anchors: set[str]):
+    def __init__(
+        self,
+        where: str,
+        reporter: Reporter,
+        base_lang: str | None,
+        pauses: Pauses,
+        anchors: set[str],
+        choices: ReadChoices,
+        links: NoteLinks,
+        in_note: bool = False,
+    ):
         self.where = where
         self.reporter = reporter
         self.base_lang = (base_lang or "").lower()
         self.pauses = pauses
         self.wanted = anchors
+        self.choices = choices
+        self.links = links
+        self.in_note = in_note
         self.blocks: list[Block] = []
         self.anchors: dict[str, int] = {}
         self.pending: list[tuple[str, Context, str | None] | Segment] = []
         self.kind = "paragraph"
         self.has_images = False
+        self.written: dict[int, str] = {}
+        self.section: str | None = None
+        self.skipped: list[tuple[str | None, Skipped]] = []
+        self.refs: list[tuple[str | None, str]] = []
+        self.notes: list[Note] = []
 
     def lang(self, tag: str) -> str | None:
         """A language tag, or ``None`` when it is the book's own language."""
@@ -196,6 +336,12 @@ class _Walker:
         """``file:line`` of an element."""
         line = _line(el)
         return f"{self.where}:{line}" if line else self.where
+
+    def skip(self, el: etree._Element, reason: str, text: str | None = None) -> None:
+        """Note that ``el`` (or ``text`` standing for it) is left out, and why."""
+        said = plain_text(el) if text is None else " ".join(text.split())
+        self.skipped.append((self.section, Skipped(reason, said, self.at(el))))
+        log.debug("%s: skipped %s", self.at(el), reason)
 
     def text(self, text: str | None, ctx: Context, kind: str, line: int | None) -> None:
         if text:
@@ -242,40 +388,137 @@ class _Walker:
             tidy.append(seg)
         while tidy and isinstance(tidy[-1], Break):
             tidy.pop()
-        if tidy:
-            self.blocks.append(Block(tuple(tidy), self.kind))
+        if not tidy:
+            return
+        if self.kind == "heading" and isinstance(tidy[0], Speech):
+            spoken = spoken_heading(tidy[0].text)
+            if spoken != tidy[0].text:
+                self.written[len(self.blocks)] = block_text(Block(tuple(tidy)))
+                tidy[0] = replace(tidy[0], text=spoken)
+        self.blocks.append(Block(tuple(tidy), self.kind))
 
-    def element(self, el: etree._Element, ctx: Context, kind: str, alphabet: str) -> None:
+    def last_text(self) -> str:
+        for item in reversed(self.pending):
+            if isinstance(item, tuple):
+                return item[0]
+            return ""
+        return ""
+
+    def image(self, el: etree._Element, name: str, ctx: Context, kind: str) -> None:
+        self.has_images = True
+        alt = " ".join((el.get("alt") or "").split()) if name == "img" else ""
+        if alt and not _FILE_NAME.match(alt):
+            if self.choices.read_alt:
+                self.text(f" {alt} ", ctx, kind, _line(el))
+            else:
+                self.skip(el, "alt text", alt)
+        else:
+            self.skip(el, "image")
+
+    def lift_note(self, el: etree._Element, ctx: Context, alphabet: str) -> None:
+        """Take a note out of the text: its blocks go to ``notes``, read or skipped later."""
+        self.flush()
+        ident = self.links.notes.get(el) or el.get("id")
+        sub = _Walker(
+            self.where, self.reporter, self.base_lang, self.pauses, set(), self.choices, self.links, in_note=True
+        )
+        sub.element(el, ctx, "note", alphabet, lifting=True)
+        sub.flush()
+        blocks = tuple(replace(b, kind="note") for b in sub.blocks)
+        self.skipped.extend((self.section, s) for _, s in sub.skipped)
+        self.notes.append(Note(ident, blocks, self.section, self.at(el)))
+
+    def notes_section(self, el: etree._Element, ctx: Context, alphabet: str) -> None:
+        """A footnotes/endnotes section: each item with an id is a note; its heading is not read."""
+        self.flush()
+        if el.text and el.text.strip():
+            self.skip(el, "notes heading", el.text)
+        for child in el:
+            name = _local(child)
+            if not name:
+                pass
+            elif name == "li" or child.get("id") or element_types(child) & _NOTES or child in self.links.notes:
+                self.lift_note(child, ctx, alphabet)
+            elif name in ("ol", "ul", "div", "section", "dl"):
+                self.notes_section(child, ctx, alphabet)
+            elif plain_text(child):
+                self.skip(child, "notes heading")
+            if child.tail and child.tail.strip():
+                self.skip(child, "notes heading", child.tail)
+
+    def element(self, el: etree._Element, ctx: Context, kind: str, alphabet: str, lifting: bool = False) -> None:
         ident = el.get("id")
         if ident is not None and ident in self.wanted and ident not in self.anchors:
             self.flush()
             self.anchors[ident] = len(self.blocks)
+            self.section = ident
         name = _local(el)
         if not name:
             if isinstance(el, etree._Entity):
                 self.reporter.report("entity-skipped", f"entity {el.text} is not expanded", self.at(el))
             return
-        if name in _SKIP:
-            if name in ("img", "svg", "image", "picture"):
-                self.has_images = True
+        if name in _NOT_BODY:
+            return
+        if el.get("hidden") is not None:
+            self.skip(el, "hidden")
+            return
+        if name in _IMAGES:
+            self.image(el, name, ctx, kind)
+            return
+        if name in _MEDIA:
+            if plain_text(el):
+                self.skip(el, "media fallback text")
+            return
+        if name in _RUBY:
+            self.skip(el, "ruby annotation")
             return
         if name == "math":
             alt = el.get("alttext")
             if alt:
                 self.text(f" {alt} ", ctx, kind, _line(el))
+                self.skip(el, "MathML (its alttext is read)")
             else:
                 self.reporter.report("math-skipped", "MathML without alttext is not read", self.at(el))
+                self.skip(el, "MathML without alttext")
             return
-        types = _types(el)
-        if types & (_NOTEREF | _PAGEBREAK):
+        types = element_types(el)
+        if types & _NOTEREF or el in self.links.refs:
+            self.skip(el, "note reference")
+            self.refs.append((self.section, el.get("href") or ""))
             return
+        if types & _PAGEBREAK:
+            self.skip(el, "page number", plain_text(el) or el.get("title") or "")
+            return
+        if self.in_note and name == "a" and (types & _BACKLINK or not re.search(r"\w", plain_text(el))):
+            # "↩" back to the reference: a link for the eye, not a word.
+            self.skip(el, "note backlink")
+            return
+        if self.choices.skip_front_matter and types & set(FRONT_MATTER_TYPES):
+            reason = FRONT_MATTER_TYPES[min(types & set(FRONT_MATTER_TYPES))]
+            self.skip(el, f"front matter: {reason}")
+            return
+        if types & _REPEATS:
+            self.skip(el, "pull quote (repeats the text)")
+            return
+        if not lifting and not self.in_note:
+            if el in self.links.notes or types & _NOTES:
+                self.lift_note(el, ctx, alphabet)
+                return
+            if types & _NOTE_SECTIONS:
+                self.notes_section(el, ctx, alphabet)
+                return
+        if name == "sup" and len(el) == 0 and _SUP_MARK.match(plain_text(el)):
+            before = self.last_text().rstrip()
+            if before and not before[-1].isdigit():
+                self.skip(el, "reference number")
+                return
         lang = el.get(_XML_LANG) or el.get("lang")
         if lang is not None:
             ctx = replace(ctx, lang=self.lang(lang))
         alphabet = (_attr(el, SSML_NS, "ssml", "alphabet") or alphabet).strip().lower()
         ph = _attr(el, SSML_NS, "ssml", "ph")
         if ph and ph.strip():
-            written = _all_text(el)
+            written = plain_text(el)
             where = self.at(el)
             if alphabet in _IPA or alphabet in _XSAMPA:
                 ipa = ph.strip() if alphabet in _IPA else xsampa_to_ipa(ph.strip())
@@ -290,18 +533,72 @@ class _Walker:
         if name == "br":
             self.segment(Break(self.pauses.clause, "clause"), kind)
             return
+        if name in _CELLS:
+            # Cells of a row are read in one breath, a short pause between them.
+            if self.pending:
+                self.segment(Break(self.pauses.clause, "clause"), kind)
+            self.walk_children(el, ctx, kind, alphabet)
+            return
         block = name in _BLOCKS
         if block:
             self.flush()
             kind = _BLOCK_KIND.get(name, kind)
-            if types & _NOTES or name == "aside" and types:
+            if name == "aside" and types and not self.in_note:
                 kind = "note"
+        self.walk_children(el, ctx, kind, alphabet)
+        if block:
+            self.flush()
+
+    def walk_children(self, el: etree._Element, ctx: Context, kind: str, alphabet: str) -> None:
         self.text(el.text, ctx, kind, _line(el))
         for child in el:
             self.element(child, ctx, kind, alphabet)
             self.text(child.tail, ctx, kind, _line(child))
-        if block:
-            self.flush()
+
+
+def _source_text(body: etree._Element, wanted: set[str]) -> dict[str | None, str]:
+    """Each anchor section's body text as written, markup removed; blocks are kept apart."""
+    parts: dict[str | None, list[str]] = {None: []}
+    current: list[str | None] = [None]
+
+    def walk(el: etree._Element) -> None:
+        ident = el.get("id")
+        if ident is not None and ident in wanted and ident not in parts:
+            current[0] = ident
+            parts[ident] = []
+        name = _local(el)
+        if not name or name in _NOT_BODY:
+            return
+        gap = name in _BLOCKS or name in _CELLS or name == "br"
+        if gap:
+            parts[current[0]].append(" ")
+        if el.text:
+            parts[current[0]].append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                parts[current[0]].append(child.tail)
+        if gap:
+            parts[current[0]].append(" ")
+
+    walk(body)
+    return {key: " ".join("".join(text).split()) for key, text in parts.items()}
+
+
+def body_text(el: etree._Element) -> str:
+    """The text inside ``el`` as written, blocks kept apart by spaces, head and scripts left out."""
+    return _source_text(el, set())[None]
+
+
+def page_types(root: etree._Element, body: etree._Element | None) -> frozenset[str]:
+    """``epub:type`` words of a whole page: on ``html``, ``body``, or the body's only child."""
+    types = element_types(root)
+    if body is not None:
+        types |= element_types(body)
+        children = [c for c in body if isinstance(c.tag, str)]
+        if len(children) == 1:
+            types |= element_types(children[0])
+    return frozenset(types)
 
 
 def read_xhtml(
@@ -312,16 +609,18 @@ def read_xhtml(
     lang: str | None = None,
     pauses: Pauses | None = None,
     anchors: set[str] | frozenset[str] = frozenset(),
+    choices: ReadChoices | None = None,
 ) -> XhtmlDocument | None:
     """Read one XHTML document into blocks; ``None`` when it cannot be parsed at all.
 
     ``lang`` is the book's language (a ``lang`` equal to it leaves the context's language unset);
-    ``anchors`` are fragment ids to cut the document at (see ``split_at``).
+    ``anchors`` are fragment ids to cut the document at (see ``split_at``). Notes referenced
+    inside the document are lifted out into ``notes``.
     """
     root = parse_xhtml(data, where, reporter)
     if root is None:
         return None
-    return read_tree(root, where, reporter, lang=lang, pauses=pauses, anchors=anchors)
+    return read_tree(root, where, reporter, lang=lang, pauses=pauses, anchors=anchors, choices=choices)
 
 
 def read_tree(
@@ -332,15 +631,25 @@ def read_tree(
     lang: str | None = None,
     pauses: Pauses | None = None,
     anchors: set[str] | frozenset[str] = frozenset(),
+    choices: ReadChoices | None = None,
+    links: NoteLinks | None = None,
 ) -> XhtmlDocument:
-    """Like ``read_xhtml`` for a tree already parsed."""
-    walker = _Walker(where, reporter, lang, pauses or Pauses(), set(anchors))
+    """Like ``read_xhtml`` for a tree already parsed; ``links`` defaults to the document's own."""
+    walker = _Walker(
+        where,
+        reporter,
+        lang,
+        pauses or Pauses(),
+        set(anchors),
+        choices or ReadChoices(),
+        links if links is not None else note_links(root),
+    )
     title = None
     body = None
     for el in root.iter():
         name = _local(el)
         if name == "title" and title is None:
-            title = _all_text(el) or None
+            title = plain_text(el) or None
         elif name == "body":
             body = el
             break
@@ -348,9 +657,21 @@ def read_tree(
     top_lang = root.get(_XML_LANG) or root.get("lang")
     if top_lang is not None:
         ctx = replace(ctx, lang=walker.lang(top_lang))
-    walker.element(body if body is not None else root, ctx, "paragraph", "ipa")
+    top = body if body is not None else root
+    walker.element(top, ctx, "paragraph", "ipa")
     walker.flush()
-    return XhtmlDocument(tuple(walker.blocks), dict(walker.anchors), title, walker.has_images)
+    return XhtmlDocument(
+        tuple(walker.blocks),
+        dict(walker.anchors),
+        title,
+        walker.has_images,
+        dict(walker.written),
+        tuple(walker.skipped),
+        tuple(walker.refs),
+        tuple(walker.notes),
+        _source_text(top, set(anchors)),
+        page_types(root, body),
+    )
 
 
 def split_at(doc: XhtmlDocument, ids: list[str]) -> dict[str | None, tuple[Block, ...]]:

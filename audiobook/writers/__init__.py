@@ -20,6 +20,7 @@ from ..model import Metadata
 from .base import AudioWriter, ChapterMark
 from .mp3 import Mp3Writer
 from .mp4 import Mp4Writer
+from .vorbis import FlacWriter, OpusWriter
 from .wav import WavWriter
 
 __all__ = ["AudioWriter", "ChapterMark", "WRITERS", "EXTENSIONS", "format_for", "open_writer"]
@@ -28,6 +29,8 @@ WRITERS: dict[str, type[AudioWriter]] = {
     Mp4Writer.fmt: Mp4Writer,
     Mp3Writer.fmt: Mp3Writer,
     WavWriter.fmt: WavWriter,
+    FlacWriter.fmt: FlacWriter,
+    OpusWriter.fmt: OpusWriter,
 }
 """Format name → writer class."""
 
@@ -37,6 +40,8 @@ EXTENSIONS: dict[str, str] = {
     ".mp4": "mp4",
     ".mp3": "mp3",
     ".wav": "wav",
+    ".flac": "flac",
+    ".opus": "opus",
 }
 """File extension → format name."""
 
@@ -66,7 +71,14 @@ def open_writer(
     fmt: str | None = None,
     sample_rate: int = SAMPLE_RATE,
     bitrate: str | None = None,
+    out_rate: int | None = None,
+    track: tuple[int, int] | None = None,
+    part: str | None = None,
 ) -> AudioWriter:
-    """Open a writer for ``path``; the format comes from ``fmt`` or the file extension."""
+    """Open a writer for ``path``; the format comes from ``fmt`` or the file extension.
+
+    ``out_rate`` resamples in the encoder; ``track`` (number, total) and ``part`` (this file's
+    title) tag one file of a book split into several.
+    """
     cls = WRITERS[format_for(Path(path), fmt)]
-    return cls(Path(path), meta, sample_rate=sample_rate, bitrate=bitrate)
+    return cls(Path(path), meta, sample_rate=sample_rate, bitrate=bitrate, out_rate=out_rate, track=track, part=part)

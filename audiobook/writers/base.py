@@ -82,13 +82,32 @@ class AudioWriter:
     supports_chapters: ClassVar[bool] = True
     """Whether the container stores the chapter table."""
 
-    def __init__(self, path: Path, meta: Metadata, *, sample_rate: int = 24000, bitrate: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        meta: Metadata,
+        *,
+        sample_rate: int = 24000,
+        bitrate: str | None = None,
+        out_rate: int | None = None,
+        track: tuple[int, int] | None = None,
+        part: str | None = None,
+    ) -> None:
         self.path = Path(path)
         self.meta = meta
         self.sample_rate = int(sample_rate)
+        """Rate of the PCM handed to ``write``; chapter marks count samples at this rate."""
+        self.out_rate = int(out_rate or sample_rate)
+        """Rate the encoder writes (ffmpeg resamples when it differs from ``sample_rate``)."""
         self.bitrate = bitrate or self.default_bitrate
-        if self.sample_rate <= 0:
-            raise EncodingError(f"cannot write {self.path}: sample rate must be positive, got {sample_rate}")
+        self.track = track
+        """(number, total) when the file is one part of a book split into files."""
+        self.part = part
+        """This file's own title when it is one part of a book (the book title becomes the album)."""
+        if self.sample_rate <= 0 or self.out_rate <= 0:
+            raise EncodingError(f"cannot write {self.path}: sample rate must be positive, got {sample_rate}/{out_rate}")
+        if track is not None and not 1 <= track[0] <= track[1]:
+            raise EncodingError(f"cannot write {self.path}: track {track[0]} of {track[1]} is out of range")
         _check_destination(self.path)
         self.partial = partial_path(self.path)
         """The temporary file the finished output is written to before it is moved into place."""

@@ -13,14 +13,15 @@ from typing import ClassVar
 
 from mutagen import MutagenError
 from mutagen.id3 import (
-    APIC, CHAP, COMM, CTOC, ID3, TALB, TCOM, TCON, TDRC, TIT2, TPE1, TPE2, TPUB, TXXX, CTOCFlags, Frame, PictureType,
+    APIC, CHAP, COMM, CTOC, ID3, TALB, TCOM, TCON, TDRC, TIT2, TPE1, TPE2, TPUB, TRCK, TXXX, CTOCFlags, Frame,
+    PictureType,
 )
 from mutagen.id3._tags import save_frame
 
 from ..errors import EncodingError
 from .base import AudioWriter
 from .ffmpeg import PipeEncoder, cover_image
-from .tags import GENRE, artist, year_date
+from .tags import GENRE, artist, title_and_album, track_text, year_date
 
 __all__ = ["Mp3Writer"]
 
@@ -62,7 +63,7 @@ class Mp3Writer(AudioWriter):
     def _begin(self) -> None:
         self._encoder = PipeEncoder(
             self.sample_rate,
-            ["-c:a", "libmp3lame", "-b:a", str(self.bitrate), "-ac", "1", "-ar", str(self.sample_rate),
+            ["-c:a", "libmp3lame", "-b:a", str(self.bitrate), "-ac", "1", "-ar", str(self.out_rate),
              # mutagen writes the one ID3 tag; ffmpeg's own would only be replaced.
              "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", str(self.partial)],
             self.path,
@@ -87,9 +88,13 @@ class Mp3Writer(AudioWriter):
     def _tag(self) -> ID3:
         m = self.meta
         tag = _OrderedID3()
-        if m.title:
-            tag.add(TIT2(encoding=_UTF8, text=[m.title]))
-            tag.add(TALB(encoding=_UTF8, text=[m.title]))
+        title, album = title_and_album(m, self.part)
+        if title:
+            tag.add(TIT2(encoding=_UTF8, text=[title]))
+        if album:
+            tag.add(TALB(encoding=_UTF8, text=[album]))
+        if self.track is not None:
+            tag.add(TRCK(encoding=_UTF8, text=[track_text(self.track)]))
         if artist(m):
             # One joined value: many players show only the first of a multi-valued ID3v2.4 frame.
             tag.add(TPE1(encoding=_UTF8, text=[artist(m)]))

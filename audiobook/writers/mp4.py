@@ -18,7 +18,7 @@ from mutagen.mp4 import MP4, MP4FreeForm
 from ..errors import EncodingError
 from .base import AudioWriter, ChapterMark
 from .ffmpeg import PipeEncoder, cover_image, run_ffmpeg
-from .tags import GENRE, artist
+from .tags import GENRE, artist, title_and_album, track_text
 
 __all__ = ["Mp4Writer", "ffmetadata"]
 
@@ -65,7 +65,7 @@ class Mp4Writer(AudioWriter):
         self._audio = self._temp("audio", ".m4a")
         self._encoder = PipeEncoder(
             self.sample_rate,
-            ["-c:a", "aac", "-b:a", str(self.bitrate), "-ac", "1", "-ar", str(self.sample_rate),
+            ["-c:a", "aac", "-b:a", str(self.bitrate), "-ac", "1", "-ar", str(self.out_rate),
              "-f", "mp4", str(self._audio)],
             self.path,
         )
@@ -78,9 +78,11 @@ class Mp4Writer(AudioWriter):
 
     def _tags(self) -> dict[str, str]:
         m = self.meta
+        title, album = title_and_album(m, self.part)
         return {
-            "title": m.title,
-            "album": m.title,
+            "title": title,
+            "album": album,
+            "track": track_text(self.track) or "",
             "artist": artist(m),
             "album_artist": artist(m),
             "composer": m.narrator or "",

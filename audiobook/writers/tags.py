@@ -6,7 +6,7 @@ import re
 
 from ..model import Metadata
 
-__all__ = ["GENRE", "artist", "year_date"]
+__all__ = ["GENRE", "artist", "year_date", "title_and_album", "track_text"]
 
 GENRE = "Audiobook"
 """The genre tag every audiobook carries; players sort books into their own shelf by it."""
@@ -26,3 +26,18 @@ def year_date(date: str | None) -> str | None:
         return None
     match = re.match(r"\s*(\d{4}(?:-\d{2}(?:-\d{2})?)?)", date)
     return match.group(1) if match else None
+
+
+def title_and_album(meta: Metadata, part: str | None) -> tuple[str, str]:
+    """The file's title and album: the book's title for both, or the part's title and the book's.
+
+    A book split into one file per chapter keeps the book as the album, so players group the files.
+    """
+    if part is None:
+        return meta.title, meta.title
+    return part, meta.title
+
+
+def track_text(track: tuple[int, int] | None) -> str | None:
+    """``"3/12"`` for track 3 of 12, as ID3 ``TRCK`` and MP4 ``trkn`` readers expect."""
+    return None if track is None else f"{track[0]}/{track[1]}"

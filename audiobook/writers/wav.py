@@ -28,6 +28,11 @@ class WavWriter(AudioWriter):
     supports_chapters: ClassVar[bool] = False
 
     def _begin(self) -> None:
+        if self.out_rate != self.sample_rate:
+            raise EncodingError(
+                f"cannot write {self.path}: WAV is written at the audio's own rate ({self.sample_rate} Hz); "
+                "write .flac or .mp3 to resample"
+            )
         try:
             self._wav = wave.open(str(self.partial), "wb")
         except OSError as err:

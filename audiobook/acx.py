@@ -1,0 +1,228 @@
+"""``audiobook check``: measure a file against Audible ACX's submission requirements.
+
+ACX states its rules as figures, each measured here on the decoded audio (any format ffmpeg
+reads), the loudest channel counting:
+
+- format: MP3, constant bitrate of at least 192 kbps, 44.1 kHz;
+- RMS between -23 and -18 dBFS, over the whole file, pauses included;
+- peak at most -3 dBFS (sample peak of the decoded file);
+- noise floor at most -60 dBFS: the RMS of the quietest half second;
+- room tone at the head of 0.5 to 1 s and at the tail of 1 to 5 s: the time before the first and
+  after the last 10 ms stretch louder than -50 dBFS;
+- at most 120 minutes per file.
+
+The decoded audio is read as a stream, so a long file is checked in constant memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .loudness import db
+
+__all__ = ["Figures", "Rule", "measure_file", "check_file", "rules_for"]
+
+log = logging.getLogger(__name__)
+
+RMS_RANGE = (-23.0, -18.0)
+"""ACX's RMS range, dBFS."""
+MAX_PEAK = -3.0
+"""ACX's highest peak, dBFS."""
+MAX_NOISE_FLOOR = -60.0
+"""ACX's highest noise floor, dBFS."""
+HEAD_RANGE = (0.5, 1.0)
+"""Seconds of room tone ACX wants before the first sound."""
+TAIL_RANGE = (1.0, 5.0)
+"""Seconds of room tone ACX wants after the last sound."""
+MAX_MINUTES = 120.0
+"""Longest file ACX takes."""
+MIN_BITRATE = 192_000
+"""Lowest MP3 bitrate ACX takes, bits per second."""
+RATE = 44_100
+"""The sample rate ACX takes."""
+SOUND_DB = -50.0
+"""A 10 ms stretch louder than this (RMS) is sound rather than room tone."""
+FLOOR_WINDOW_S = 0.5
+"""Window of the noise-floor measurement."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What ``measure_file`` found."""
+
+    duration: float
+    """Seconds."""
+    rms: float
+    """RMS of the whole file in dBFS (the loudest channel)."""
+    peak: float
+    """Highest sample magnitude in dBFS."""
+    noise_floor: float
+    """RMS of the quietest half second in dBFS (``-inf`` for digital silence)."""
+    head: float
+    """Seconds before the first sound."""
+    tail: float
+    """Seconds after the last sound."""
+    codec: str
+    """``mp3``, ``aac``, ``flac``… as far as the tags reader can tell, else the file's extension."""
+    bitrate: int
+    """Bits per second (0 when unknown)."""
+    constant_bitrate: bool
+    """Whether the bitrate is constant (CBR)."""
+    sample_rate: int
+    """Hz."""
+    channels: int
+    """Channel count."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One requirement checked."""
+
+    name: str
+    """Short name: ``format``, ``rms``, ``peak``, ``noise floor``, ``head``, ``tail``, ``length``."""
+    passed: bool
+    """Whether the file meets it."""
+    value: str
+    """What was measured."""
+    requirement: str
+    """What ACX asks for."""
+
+
+def _stream_info(path: Path) -> tuple[str, int, bool, int, int]:
+    """(codec, bitrate, constant, sample rate, channels) from the file's headers, via mutagen."""
+    import mutagen
+    from mutagen.mp3 import MP3, BitrateMode
+
+    try:
+        audio = mutagen.File(path)
+    except mutagen.MutagenError as err:
+        log.info("%s: headers unreadable (%s); measuring the decoded audio only", path, err)
+        audio = None
+    if audio is None or audio.info is None:
+        return path.suffix.lstrip(".").lower(), 0, False, 0, 0
+    info = audio.info
+    if isinstance(audio, MP3):
+        # LAME writes an "Info" header for CBR files; without any header, equal frames mean CBR too.
+        constant = info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN)
+        return "mp3", int(info.bitrate), constant, int(info.sample_rate), int(info.channels)
+    codec = type(audio).__name__.lower().replace("ogg", "")
+    return codec, int(getattr(info, "bitrate", 0) or 0), False, int(getattr(info, "sample_rate", 0) or 0), int(
+        getattr(info, "channels", 0) or 0
+    )
+
+
+def measure_file(path: Path) -> Figures:
+    """Decode ``path`` with ffmpeg and measure the ACX figures."""
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file; check the path", str(path))
+    codec, bitrate, constant, rate, channels = _stream_info(path)
+    rate = rate or RATE
+    channels = channels or 1
+    cmd = [get_ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0",
+           "-f", "f32le", "-ac", str(channels), "-ar", str(rate), "-"]
+    frame = max(1, rate // 100)  # 10 ms
+    # ffmpeg's messages go to a file, never to a pipe nobody reads while the audio is read.
+    errors = tempfile.TemporaryFile()
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
+    except OSError as err:
+        errors.close()
+        raise InputError(f"cannot run ffmpeg: {err}", str(path)) from err
+    stdout = proc.stdout
+    if stdout is None:
+        raise InputError("cannot read ffmpeg's output", str(path))
+    total = 0
+    sum_squares = np.zeros(channels)
+    peak = 0.0
+    frame_energy: list[np.ndarray] = []  # per 10 ms frame, the loudest channel's sum of squares
+    carry = np.zeros((0, channels), dtype=np.float32)
+    block = frame * channels * 4 * 100  # one second of frames per read
+    while True:
+        data = stdout.read(block)
+        if not data:
+            break
+        x = np.frombuffer(data[: len(data) - len(data) % (4 * channels)], dtype="<f4").reshape(-1, channels)
+        total += len(x)
+        sum_squares += np.einsum("ij,ij->j", x, x, dtype=np.float64)
+        if len(x):
+            peak = max(peak, float(np.abs(x).max()))
+        joined = np.concatenate([carry, x])
+        whole = len(joined) // frame
+        carry = joined[whole * frame :]
+        if whole:
+            frames = joined[: whole * frame].astype(np.float64).reshape(whole, frame, channels)
+            frame_energy.append((frames**2).sum(axis=1).max(axis=1))
+    code = proc.wait()
+    errors.seek(0)
+    stderr = errors.read().decode("utf-8", "replace").strip()
+    errors.close()
+    if code != 0 or total == 0:
+        raise InputError(f"cannot decode audio: {stderr.splitlines()[-1] if stderr else 'no audio stream'}", str(path))
+    energy = np.concatenate(frame_energy) if frame_energy else np.zeros(0)
+    level = 10 * np.log10(energy / frame + 1e-20)
+    loud = np.flatnonzero(level > SOUND_DB)
+    duration = total / rate
+    head = loud[0] * frame / rate if loud.size else duration
+    tail = duration - (loud[-1] + 1) * frame / rate if loud.size else duration
+    window = int(round(FLOOR_WINDOW_S * 100))
+    if len(energy) >= window:
+        c = np.concatenate([[0.0], np.cumsum(energy)])
+        quietest = float(((c[window:] - c[:-window]) / (window * frame)).min())
+    else:
+        quietest = float(energy.sum() / max(1, len(energy) * frame))
+    return Figures(
+        duration=duration,
+        rms=max(db(float(s) / total) for s in sum_squares),
+        peak=20 * math.log10(peak) if peak > 0 else -math.inf,
+        noise_floor=db(quietest),
+        head=float(head),
+        tail=float(tail),
+        codec=codec,
+        bitrate=bitrate,
+        constant_bitrate=constant,
+        sample_rate=rate,
+        channels=channels,
+    )
+
+
+def _dbfs(value: float) -> str:
+    return "digital silence" if value == -math.inf else f"{value:.1f} dBFS"
+
+
+def rules_for(f: Figures) -> list[Rule]:
+    """Each ACX rule applied to measured figures."""
+    kbps = f"{round(f.bitrate / 1000)} kbps {'CBR' if f.constant_bitrate else 'VBR/ABR'}" if f.bitrate else "unknown bitrate"
+    return [
+        Rule(
+            "format",
+            # Headers of short files give the bitrate from their size, a few bits per second off.
+            f.codec == "mp3" and f.constant_bitrate and round(f.bitrate / 1000) * 1000 >= MIN_BITRATE
+            and f.sample_rate == RATE,
+            f"{f.codec.upper()} {kbps}, {f.sample_rate} Hz, {f.channels} channel{'s' if f.channels != 1 else ''}",
+            f"MP3, CBR ≥ {MIN_BITRATE // 1000} kbps, {RATE} Hz",
+        ),
+        Rule("rms", RMS_RANGE[0] <= f.rms <= RMS_RANGE[1], _dbfs(f.rms), f"{RMS_RANGE[0]:g} to {RMS_RANGE[1]:g} dBFS"),
+        Rule("peak", f.peak <= MAX_PEAK, _dbfs(f.peak), f"≤ {MAX_PEAK:g} dBFS"),
+        Rule("noise floor", f.noise_floor <= MAX_NOISE_FLOOR, _dbfs(f.noise_floor), f"≤ {MAX_NOISE_FLOOR:g} dBFS"),
+        Rule("head", HEAD_RANGE[0] <= f.head <= HEAD_RANGE[1], f"{f.head:.2f} s of room tone",
+             f"{HEAD_RANGE[0]:g}-{HEAD_RANGE[1]:g} s"),
+        Rule("tail", TAIL_RANGE[0] <= f.tail <= TAIL_RANGE[1], f"{f.tail:.2f} s of room tone",
+             f"{TAIL_RANGE[0]:g}-{TAIL_RANGE[1]:g} s"),
+        Rule("length", f.duration <= MAX_MINUTES * 60, f"{f.duration / 60:.1f} min", f"≤ {MAX_MINUTES:g} min"),
+    ]
+
+
+def check_file(path: Path) -> list[Rule]:
+    """Measure ``path`` and apply every ACX rule."""
+    return rules_for(measure_file(path))

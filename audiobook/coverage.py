@@ -1,0 +1,272 @@
+"""Nothing lost: what of the source is spoken, and what is skipped and why.
+
+Readers fill a ``Ledger`` while they read: the body text of each chapter as the source has it
+(markup removed), and every piece of content they leave out by choice (front matter, notes,
+code blocks, alt text, page numbers), with its reason. Choices are not losses, so they are not
+reports and ``--strict`` does not fail on them. ``measure`` compares each chapter's source words
+with the words its segments will speak; any source word that is neither spoken nor skipped for a
+reason is listed as missing. ``audiobook inspect FILE --coverage`` prints the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .model import Book, Chapter, Phonemes, Speech
+
+if TYPE_CHECKING:
+    from .config import ReadOptions
+
+__all__ = [
+    "Skipped",
+    "Ledger",
+    "ChapterCoverage",
+    "Coverage",
+    "words",
+    "spoken_text",
+    "measure",
+    "coverage_of",
+    "format_coverage",
+    "coverage_json",
+    "coverage_text",
+]
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"[^\W_]+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_SHOWN_MISSING = 12
+"""Missing words listed per chapter; the count covers them all."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Source content a reader chose not to speak, and why."""
+
+    reason: str
+    """Why: ``front matter: copyright page``, ``note``, ``code block``, ``alt text``..."""
+    text: str = ""
+    """The words left out (empty for an image without alt text)."""
+    where: str | None = None
+    """``file:line`` or ``book.epub!/path#anchor``."""
+    chapter: int | None = None
+    """Index of the chapter it stood in (in the book as read); ``None``: outside every chapter."""
+
+
+@dataclass
+class Ledger:
+    """What a reader saw of its source: each chapter's body text, and what it skipped by choice."""
+
+    source: dict[int, str] = field(default_factory=dict)
+    """Chapter index → that chapter's body text as written, markup removed."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """Content left out by choice, in reading order."""
+
+    def skip(self, reason: str, text: str = "", where: str | None = None, chapter: int | None = None) -> None:
+        """Note one piece of content left out."""
+        text = " ".join(text.split())
+        self.skipped.append(Skipped(reason, text, where, chapter))
+        log.info("%s: skipped %s%s", where or "<input>", reason, f" ({len(text.split())} words)" if text else "")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` for comparison: lowercased, punctuation dropped, numerals as words.
+
+    Digits and Roman numerals in capitals become number words on both sides of a comparison, so
+    a heading read as "Chapter fourteen" matches its source "CHAPTER XIV".
+    """
+    from .readers.text import number_words, roman_value
+
+    out: list[str] = []
+    for token in _WORD.findall(text.translate(_INVISIBLE)):
+        value = int(token) if token.isdigit() and len(token) <= 4 else roman_value(token)
+        if value is not None and value < 10_000:
+            out.extend(_WORD.findall(number_words(value)))
+        else:
+            out.append(token.lower())
+    return out
+
+
+def spoken_text(chapter: Chapter) -> str:
+    """The words a chapter's segments will speak (the written text behind phoneme overrides)."""
+    return " ".join(s.text for b in chapter.blocks for s in b.segments if isinstance(s, (Speech, Phonemes)))
+
+
+@dataclass(frozen=True)
+class ChapterCoverage:
+    """One chapter's source words against its spoken words."""
+
+    number: int
+    """Number from 1, as ``--list-chapters`` shows it."""
+    title: str
+    """Chapter title."""
+    selected: bool
+    """False when ``--chapters`` leaves it out."""
+    source_words: int | None
+    """Words (as spaces separate them) of the source body text; ``None``: not recorded (SSML)."""
+    spoken_words: int
+    """Words that will be spoken."""
+    skipped_words: int
+    """Words of the content skipped by choice inside the chapter."""
+    missing: tuple[str, ...]
+    """Source words neither spoken nor skipped for a reason (should be empty)."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A book's coverage: per chapter, and everything skipped with its reason."""
+
+    title: str
+    """The book's title."""
+    chapters: tuple[ChapterCoverage, ...]
+    """One row per chapter read."""
+    skipped: tuple[Skipped, ...]
+    """Everything left out by choice, chapters not selected included."""
+
+    @property
+    def missing(self) -> int:
+        """Source words lost without a reason, over the whole book."""
+        return sum(len(c.missing) for c in self.chapters)
+
+
+def measure(book: Book, ledger: Ledger, selection: str | None = None) -> Coverage:
+    """Compare each chapter's source with what will be spoken; ``selection`` as ``--chapters``."""
+    from .selection import parse_selection
+
+    chosen = set(parse_selection(selection, len(book.chapters))) if selection else set(range(len(book.chapters)))
+    skipped = list(ledger.skipped)
+    rows = []
+    for index, chapter in enumerate(book.chapters):
+        spoken = spoken_text(chapter)
+        inside = [s for s in ledger.skipped if s.chapter == index]
+        skipped_count = sum(len(s.text.split()) for s in inside)
+        source = ledger.source.get(index)
+        missing: tuple[str, ...] = ()
+        if source is not None:
+            left = Counter(words(source))
+            left.subtract(Counter(words(spoken)))
+            for item in inside:
+                left.subtract(Counter(words(item.text)))
+            lost = []
+            for word in words(source):
+                if left[word] > 0:
+                    lost.append(word)
+                    left[word] -= 1
+            missing = tuple(_unjoined(lost, left))
+        if index not in chosen:
+            skipped.append(Skipped("not selected (--chapters)", spoken, chapter.source, index))
+        rows.append(
+            ChapterCoverage(
+                index + 1,
+                chapter.title,
+                index in chosen,
+                len(source.split()) if source is not None else None,
+                len(spoken.split()),
+                skipped_count,
+                missing,
+            )
+        )
+    return Coverage(book.meta.title, tuple(rows), tuple(skipped))
+
+
+def _unjoined(lost: list[str], left: Counter[str]) -> list[str]:
+    """``lost`` less the words that are two spoken or skipped words written together.
+
+    Inline markup joins text without a space ("stuck<sup>3</sup>" is "stuck3" in the source)
+    while the reader keeps the parts apart; such a word is accounted for when both parts are.
+    """
+    spare = Counter({w: -n for w, n in left.items() if n < 0})
+    out = []
+    for word in lost:
+        for cut in range(1, len(word)):
+            parts = Counter(words(word[:cut]) + words(word[cut:]))
+            if all(spare[w] >= n for w, n in parts.items()):
+                spare.subtract(parts)
+                break
+        else:
+            out.append(word)
+    return out
+
+
+def coverage_of(path: Path, options: ReadOptions) -> tuple[Book, Coverage]:
+    """Read ``path`` with ``options`` and measure it (the chapter selection is not applied)."""
+    from .readers import read_path
+
+    book = read_path(path, options)
+    return book, measure(book, options.ledger, options.choices.chapters)
+
+
+def _summary(items: list[Skipped]) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for item in items:
+        count, total = out.get(item.reason, (0, 0))
+        out[item.reason] = (count + 1, total + len(item.text.split()))
+    return out
+
+
+def format_coverage(cov: Coverage) -> str:
+    """The report ``inspect --coverage`` prints."""
+    lines = [f"{cov.title}: words of the source and words spoken, per chapter", ""]
+    lines.append(f"{'#':>4}  {'source':>7} {'spoken':>7} {'skipped':>7}  title")
+    for c in cov.chapters:
+        source = "?" if c.source_words is None else str(c.source_words)
+        flag = "" if c.selected else "  (not selected)"
+        lines.append(f"{c.number:>4}. {source:>7} {c.spoken_words:>7} {c.skipped_words:>7}  {c.title}{flag}")
+        if c.missing:
+            shown = " ".join(c.missing[:_SHOWN_MISSING]) + (" ..." if len(c.missing) > _SHOWN_MISSING else "")
+            lines.append(f"{'':6}MISSING {len(c.missing)} words: {shown}")
+    summary = _summary(list(cov.skipped))
+    lines += ["", "skipped by choice:" if summary else "nothing skipped"]
+    for reason, (count, total) in summary.items():
+        lines.append(f"  {reason}: {count} item{'s' if count != 1 else ''}, {total} word{'s' if total != 1 else ''}")
+    details = [s for s in cov.skipped if s.reason != "not selected (--chapters)"]
+    if details:
+        lines += ["", "where:"]
+        for s in details:
+            chapter = f"chapter {s.chapter + 1}" if s.chapter is not None else "outside chapters"
+            text = f' "{s.text[:60]}{"..." if len(s.text) > 60 else ""}"' if s.text else ""
+            lines.append(f"  {chapter}: {s.reason} at {s.where or '?'}{text}")
+    lines.append("")
+    lines.append(
+        "every source word is spoken or skipped for a reason"
+        if cov.missing == 0
+        else f"{cov.missing} source words are neither spoken nor skipped for a reason"
+    )
+    return "\n".join(lines)
+
+
+def coverage_json(cov: Coverage) -> dict[str, Any]:
+    """The JSON form of a coverage report."""
+    return {
+        "title": cov.title,
+        "chapters": [
+            {
+                "number": c.number,
+                "title": c.title,
+                "selected": c.selected,
+                "source_words": c.source_words,
+                "spoken_words": c.spoken_words,
+                "skipped_words": c.skipped_words,
+                "missing": list(c.missing),
+            }
+            for c in cov.chapters
+        ],
+        "skipped": [
+            {"reason": s.reason, "words": len(s.text.split()), "text": s.text, "where": s.where, "chapter": s.chapter}
+            for s in cov.skipped
+        ],
+        "missing": cov.missing,
+    }
+
+
+def coverage_text(path: Path, options: ReadOptions, as_json: bool = False) -> str:
+    """What ``inspect --coverage`` prints: the report, or its JSON form."""
+    import json
+
+    _, cov = coverage_of(path, options)
+    return json.dumps(coverage_json(cov), ensure_ascii=False, indent=1) if as_json else format_coverage(cov)

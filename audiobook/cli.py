@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("convert", help="convert a book (EPUB, Markdown, SSML, text) into an audiobook")
     p.add_argument("input", type=Path)
-    p.add_argument("-o", "--output", type=Path, help="output file; .m4b (default), .mp3 or .wav")
+    p.add_argument("-o", "--output", type=Path, help="output file: .m4b (default), .mp3, .opus, .flac or .wav")
     p.add_argument("--bitrate", help="encoder bitrate, e.g. 64k")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_run_options(p)

@@ -51,7 +51,13 @@ _BIN = 0.01  # histogram resolution in LU
 _BIN_FLOOR = _ABSOLUTE_GATE
 _BINS = int((10.0 - _BIN_FLOOR) / _BIN) + 1
 _TRUE_PEAK_RATE = 192_000
-_TAPS_PER_PHASE = 24
+_TAPS_PER_PHASE = 16
+
+
+def _dbfs(amplitude: float) -> float:
+    if math.isnan(amplitude):
+        return amplitude
+    return 20.0 * math.log10(amplitude) if amplitude > 0 else -math.inf
 
 
 def db(power_ratio: float) -> float:
@@ -66,7 +72,7 @@ class Loudness:
     integrated: float
     """Gated integrated loudness in LUFS (``-inf`` when nothing is above the absolute gate)."""
     true_peak: float
-    """Highest oversampled peak in dBTP."""
+    """Highest oversampled peak in dBTP (``nan`` from a meter that does not measure it)."""
     sample_peak: float
     """Highest sample magnitude in dBFS."""
     rms: float
@@ -186,8 +192,10 @@ def true_peak_envelope(audio: np.ndarray, sample_rate: int) -> np.ndarray:
 class LoudnessMeter:
     """Integrated loudness, true peak, sample peak and RMS of a stream fed piece by piece."""
 
-    def __init__(self, sample_rate: int):
+    def __init__(self, sample_rate: int, true_peak: bool = True):
         self.sample_rate = int(sample_rate)
+        self.measures_true_peak = true_peak
+        """Whether the true peak is measured (oversampling is most of the meter's cost)."""
         self._filter = _Convolver(_k_impulse(self.sample_rate))
         self._segment = max(1, round(self.sample_rate / 10))  # 100 ms: the gating blocks' step
         self._carry = np.zeros(0)  # weighted squares not yet making a whole segment
@@ -212,10 +220,12 @@ class LoudnessMeter:
         if not x.size:
             return
         self._samples += x.size
-        self._sum_squares += float(np.dot(x, x))
+        # Not np.dot: BLAS threads cost more than they save on arrays this size.
+        self._sum_squares += float(np.einsum("i,i->", x, x))
         peak = float(np.max(np.abs(x)))
         self._sample_peak = max(self._sample_peak, peak)
-        self._feed_true_peak(x)
+        if self.measures_true_peak:
+            self._feed_true_peak(x)
         self._pending.append(x)
         self._pending_n += x.size
         # Buffered so the FFT convolution works on long blocks even when fed tiny pieces.
@@ -287,13 +297,15 @@ class LoudnessMeter:
         """All the figures of what was fed so far."""
         integrated = self.integrated()
         # The last samples' interpolation reaches past the end: finish it against silence.
-        tail = np.concatenate([self._tp_history, np.zeros(self._phases.shape[1])])
-        true_peak = max(self._true_peak, self._sample_peak, float(_oversampled_peak(tail, self._phases).max()))
+        true_peak = math.nan
+        if self.measures_true_peak:
+            tail = np.concatenate([self._tp_history, np.zeros(self._phases.shape[1])])
+            true_peak = max(self._true_peak, self._sample_peak, float(_oversampled_peak(tail, self._phases).max()))
         rms = db(self._sum_squares / self._samples) if self._samples else -math.inf
         return Loudness(
             integrated=integrated,
-            true_peak=20.0 * math.log10(true_peak) if true_peak > 0 else -math.inf,
-            sample_peak=20.0 * math.log10(self._sample_peak) if self._sample_peak > 0 else -math.inf,
+            true_peak=_dbfs(true_peak),
+            sample_peak=_dbfs(self._sample_peak),
             rms=rms,
             duration=self._samples / self.sample_rate,
         )
@@ -398,7 +410,7 @@ class LimiterForecast:
             return 0.0
         peaks = self._FLOOR + (np.arange(self._BINS) + 1.0) * self._STEP + gain_db
         factor = np.minimum(1.0, 10.0 ** ((ceiling_db - peaks) / 10.0))  # power, so /10
-        return db(float(np.dot(self._energy, factor)) / total)
+        return db(float(np.einsum("i,i->", self._energy, factor)) / total)
 
     def gain_for(self, wanted_db: float, ceiling_db: float = MAX_TRUE_PEAK - LIMITER_HEADROOM, most: float = 3.0) -> float:
         """The gain that ends ``wanted_db`` louder after limiting (at most ``most`` dB above it).

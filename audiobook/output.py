@@ -21,17 +21,26 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
 from .cache import ClipCache
 from .config import SAMPLE_RATE
 from .errors import EncodingError, InputError
-from .loudness import TARGET_LUFS, LimiterForecast, Loudness, LoudnessMeter, db, limit, room_tone
+from .loudness import (
+    TARGET_LUFS,
+    LimiterForecast,
+    Loudness,
+    LoudnessMeter,
+    db,
+    limit,
+    room_tone,
+)
 from .model import Metadata
 from .plan import Unit
 from .render import apply_gain
@@ -73,7 +82,7 @@ MAX_GAIN_DB = 30.0
 
 Sink = Callable[[Chunk], None]
 Progress = Callable[[int, int, float], None]
-Render = Callable[[Sink, Optional[Progress]], None]
+Render = Callable[[Sink, Progress | None], None]
 """Runs the synthesizer over the whole book, handing each chunk to the sink."""
 VoiceOf = Callable[[Unit], str]
 """The voice a unit is spoken with."""
@@ -99,7 +108,7 @@ class OutputOptions:
     """Encoder bitrate; ``None``: the writer's default."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Placed:
     """Where a sentence or a mark landed in the output."""
 
@@ -222,7 +231,8 @@ class _Survey:
 
     def __init__(self, voice_of: VoiceOf, acx: bool):
         self.voice_of = voice_of
-        self.book = LoudnessMeter(SAMPLE_RATE)
+        # The gains need loudness only: the true peak is the limiter's business.
+        self.book = LoudnessMeter(SAMPLE_RATE, true_peak=False)
         self.voices: dict[str, LoudnessMeter] = {}
         self.forecasts: dict[str, LimiterForecast] = {}
         self.energy: dict[tuple[int, str], float] = defaultdict(float)
@@ -253,9 +263,9 @@ class _Survey:
                 self.voices[self.last].feed(x)
             return
         self.last = key
-        self.voices.setdefault(key, LoudnessMeter(SAMPLE_RATE)).feed(x)
+        self.voices.setdefault(key, LoudnessMeter(SAMPLE_RATE, true_peak=False)).feed(x)
         self.forecasts.setdefault(key, LimiterForecast(SAMPLE_RATE)).feed(x)
-        self.energy[(self.chapter, key)] += float(np.dot(x.astype(np.float64), x))
+        self.energy[(self.chapter, key)] += float(np.einsum("i,i->", x, x, dtype=np.float64))
 
     def _end_chapter(self) -> None:
         if self.chapter >= 0:
@@ -440,7 +450,7 @@ class _Assembler:
 
     def _subtitles(self, audio_path: Path, file: Path) -> None:
         fmt = self.options.subtitles or "srt"
-        cues = [Cue(p.start - p.offset, p.end - p.offset, p.text) for p in self.sentences if p.file == file]
+        cues = (Cue(p.start - p.offset, p.end - p.offset, p.text) for p in self.sentences if p.file == file)
         write_subtitles(audio_path.with_suffix(f".{fmt}"), cues, fmt, SAMPLE_RATE)
 
     def finish(self) -> Written:
@@ -510,6 +520,8 @@ def _seconds(samples: int) -> float:
 def timings_document(written: Written, path: Path) -> dict[str, Any]:
     """The JSON timing file: files, chapters, sentences (text, source, times) and marks.
 
+    Sentences and marks are generators, written one at a time by ``write_json``.
+
     Times are per file (``start``/``end`` in samples at ``sample_rate``, and seconds), so a player
     can seek to a sentence in the file named beside it; file names are relative to the JSON file.
     """
@@ -539,8 +551,8 @@ def timings_document(written: Written, path: Path) -> dict[str, Any]:
              "file": name(written.files[i] if len(written.files) == len(starts) else written.files[0])}
             for i, (title, start) in enumerate(written.chapters)
         ],
-        "sentences": [{**entry(p), "text": p.text, "source": p.source} for p in written.sentences],
-        "marks": [{**{k: v for k, v in entry(p).items() if k not in ("end", "end_s")}, "name": p.text} for p in written.marks],
+        "sentences": ({**entry(p), "text": p.text, "source": p.source} for p in written.sentences),
+        "marks": ({**{k: v for k, v in entry(p).items() if k not in ("end", "end_s")}, "name": p.text} for p in written.marks),
     }
 
 

@@ -14,6 +14,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .errors import EncodingError
@@ -73,39 +74,72 @@ def _lines(text: str) -> list[str]:
     return textwrap.wrap(flat, _LINE, break_long_words=False, break_on_hyphens=False) or [flat]
 
 
-def subtitle_text(cues: list[Cue], fmt: str, sample_rate: int) -> str:
-    """The subtitle document for ``cues`` in ``fmt`` (``srt`` or ``vtt``)."""
+def _blocks(cues: Iterable[Cue], fmt: str, sample_rate: int) -> Iterator[str]:
     if fmt not in SUBTITLE_FORMATS:
         raise EncodingError(f"unknown subtitle format {fmt!r}; use one of: {', '.join(SUBTITLE_FORMATS)}")
-    blocks: list[str] = ["WEBVTT\n"] if fmt == "vtt" else []
-    for number, cue in enumerate(c for c in cues if c.text.strip() and c.end > c.start):
+    if fmt == "vtt":
+        yield "WEBVTT\n"
+    number = 0
+    for cue in cues:
+        if not cue.text.strip() or cue.end <= cue.start:
+            continue
+        number += 1
         if fmt == "srt":
             times = f"{srt_time(cue.start, sample_rate)} --> {srt_time(cue.end, sample_rate)}"
-            blocks.append("\n".join([str(number + 1), times, *_lines(cue.text)]) + "\n")
+            yield "\n".join([str(number), times, *_lines(cue.text)]) + "\n"
         else:
             times = f"{vtt_time(cue.start, sample_rate)} --> {vtt_time(cue.end, sample_rate)}"
             body = [line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for line in _lines(cue.text)]
-            blocks.append("\n".join([times, *body]) + "\n")
-    return "\n".join(blocks)
+            yield "\n".join([times, *body]) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def subtitle_text(cues: Iterable[Cue], fmt: str, sample_rate: int) -> str:
+    """The subtitle document for ``cues`` in ``fmt`` (``srt`` or ``vtt``)."""
+    return "\n".join(_blocks(cues, fmt, sample_rate))
+
+
+def _write_atomic(path: Path, pieces: Iterable[str]) -> None:
     temp = path.with_name(f".{path.name}.partial")
     try:
-        temp.write_text(text, encoding="utf-8")
+        with temp.open("w", encoding="utf-8") as out:
+            for piece in pieces:
+                out.write(piece)
         os.replace(temp, path)
     except OSError as err:
         temp.unlink(missing_ok=True)
         raise EncodingError(f"cannot write {path}: {err.strerror or err}; check the folder and free space") from err
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
-def write_subtitles(path: Path, cues: list[Cue], fmt: str, sample_rate: int) -> None:
-    """Write a subtitle file (under a temporary name, then moved into place)."""
-    _write_atomic(path, subtitle_text(cues, fmt, sample_rate))
-    log.info("wrote %s (%d cues)", path, len(cues))
+def write_subtitles(path: Path, cues: Iterable[Cue], fmt: str, sample_rate: int) -> None:
+    """Write a subtitle file cue by cue (under a temporary name, then moved into place)."""
+
+    def pieces() -> Iterator[str]:
+        for i, block in enumerate(_blocks(cues, fmt, sample_rate)):
+            yield ("\n" if i else "") + block
+
+    _write_atomic(path, pieces())
+    log.info("wrote %s", path)
+
+
+def _json_pieces(data: dict[str, Any]) -> Iterator[str]:
+    yield "{"
+    for i, (key, value) in enumerate(data.items()):
+        yield ("," if i else "") + f"\n {json.dumps(key)}: "
+        if isinstance(value, Iterator):
+            # Long lists are written entry by entry, one a line, never built whole.
+            yield "["
+            for j, item in enumerate(value):
+                yield ("," if j else "") + "\n  " + json.dumps(item, ensure_ascii=False)
+            yield "\n ]"
+        else:
+            yield json.dumps(value, ensure_ascii=False)
+    yield "\n}\n"
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write a JSON document (under a temporary name, then moved into place)."""
-    _write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    """Write a JSON object whose iterator values become arrays written an entry at a time."""
+    _write_atomic(path, _json_pieces(data))
     log.info("wrote %s", path)

@@ -10,7 +10,8 @@ Two kinds of run, each in a fresh process:
 - model: the real pipeline (read, passes, Kokoro, cache, two passes, encoder) on the sample book
   and on the sample's text repeated ``--repeat`` times.
 
-Peak memory is the process's peak resident set; ffmpeg runs as a child and is shown apart.
+Peak memory is the Python process's peak resident set (``ru_maxrss``); ffmpeg's encoders run as
+child processes and the largest one's peak is shown apart.
 """
 
 from __future__ import annotations
@@ -26,7 +27,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-GENERATED = r"""
+WATCH = r"""
+import os, threading, time
+
+ffmpeg_peak = [0.0]
+
+def _watch():
+    # ffmpeg's own peak (VmHWM) read from /proc while it runs: getrusage would also count the
+    # memory the child shared with Python between fork and exec.
+    me = str(os.getpid())
+    while True:
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[1] != me:
+                        continue
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            ffmpeg_peak[0] = max(ffmpeg_peak[0], int(line.split()[1]) / 1024)
+            except (OSError, IndexError, ValueError):
+                pass
+        time.sleep(0.5)
+
+threading.Thread(target=_watch, daemon=True).start()
+"""
+
+GENERATED = WATCH + r"""
 import json, resource, sys, time
 from pathlib import Path
 import numpy as np
@@ -69,13 +98,13 @@ print(json.dumps({
     "audio_s": written.samples / rate,
     "wall_s": time.perf_counter() - started,
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "ffmpeg_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "ffmpeg_mb": ffmpeg_peak[0],
     "loudness": written.loudness.integrated,
     "true_peak": written.loudness.true_peak,
 }))
 """
 
-MODEL = r"""
+MODEL = WATCH + r"""
 import json, resource, sys, time
 from pathlib import Path
 from audiobook.convert import ConvertOptions, convert
@@ -85,7 +114,7 @@ print(json.dumps({
     "audio_s": result.duration,
     "wall_s": result.wall_s,
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "ffmpeg_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "ffmpeg_mb": ffmpeg_peak[0],
     "loudness": result.loudness.integrated,
     "true_peak": result.loudness.true_peak,
 }))

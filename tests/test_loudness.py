@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
-from imageio_ffmpeg import get_ffmpeg_exe
-
 from audio_checks import inner_silences, read_wav
-from audiobook.loudness import LoudnessMeter, k_weighting, limit, measure, room_tone, true_peak_envelope
+from imageio_ffmpeg import get_ffmpeg_exe
+from tone_engine import buzz, render, synthesizer, unit
+
+from audiobook.loudness import (
+    LoudnessMeter,
+    k_weighting,
+    limit,
+    measure,
+    room_tone,
+    true_peak_envelope,
+)
 from audiobook.model import Metadata
 from audiobook.output import OutputOptions, write_audiobook
 from audiobook.plan import ChapterPlan, Pause
-from tone_engine import buzz, render, synthesizer, unit
 
 RATE = 24_000
 
@@ -201,8 +209,9 @@ def test_joins_between_clips_and_silences_are_click_free(tmp_path):
 
 @pytest.mark.slow
 def test_real_speech_is_normalized_click_free_with_exact_pauses(tmp_path, tmp_path_factory):
-    from audiobook.convert import ConvertOptions, convert
     from test_subtitles import SSML
+
+    from audiobook.convert import ConvertOptions, convert
 
     src = tmp_path / "book.ssml"
     src.write_text(SSML)
@@ -222,3 +231,24 @@ def test_real_speech_is_normalized_click_free_with_exact_pauses(tmp_path, tmp_pa
             assert np.abs(np.diff(audio[max(0, edge - 3):edge + 3])).max() < 0.01
     # The one-second break is one second of silence, after normalization too.
     assert max(inner_silences(audio, threshold_db=-50)) == pytest.approx(1.0, abs=0.03)
+
+
+def test_without_the_cache_both_passes_still_hear_the_same_clips(tmp_path):
+    from audiobook.cache import ClipCache
+
+    synth = synthesizer(tmp_path / "unused", {"jf_alpha": 0.1})
+    synth.cache = ClipCache(None)
+    plans = two_voice_book()
+    write_audiobook(tmp_path / "n.wav", Metadata(), 2, synth, render(synth, plans), OutputOptions())
+    # Each unit synthesized once: the second pass read the first pass's clips from a temporary cache.
+    assert synth.engine.calls == 5 and synth.stats.synthesized == 5
+    assert synth.cache.folder is None and not (tmp_path / "unused").exists()
+
+
+def test_contradictory_options_fail_before_any_synthesis(tmp_path):
+    src = tmp_path / "b.md"
+    src.write_text("# One\n\nText.\n")
+    for args, message in ((["--acx", "--no-normalize"], "drop --no-normalize"), (["--loudness", "3"], "-60 to -5")):
+        done = subprocess.run([sys.executable, "-m", "audiobook", "convert", str(src), *args], capture_output=True,
+                              text=True, check=False)
+        assert done.returncode == 2 and message in done.stderr, done.stderr

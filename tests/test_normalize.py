@@ -233,3 +233,50 @@ def test_cli_options_reach_the_stage(tmp_path: Path, capsys: pytest.CaptureFixtu
     text = " ".join(s["text"] for s in segments)
     assert "the eleventh of December, twenty twenty-four" in text
     assert any(s["type"] == "phonemes" and s["text"] == "Nguyen" for s in segments)
+
+
+def test_spoken_forms_are_left_alone() -> None:
+    # Text already written as words (a say-as result, a respelling) passes through unchanged.
+    changed = [spoken for _, spoken in EN if expand(spoken) != spoken]
+    assert changed == []
+
+
+def test_say_as_through_the_ssml_reader() -> None:
+    from audiobook.config import ReadOptions
+    from audiobook.readers import read
+
+    ssml = (
+        '<speak>Call <say-as interpret-as="telephone">555-0142</say-as> on '
+        '<say-as interpret-as="date" format="dmy">11/12/2024</say-as>; spell '
+        '<say-as interpret-as="characters">abc</say-as> and come <say-as interpret-as="ordinal">3</say-as>.</speak>'
+    )
+    book = normalize(read(ssml.encode(), "ssml", ReadOptions(lang="en-us")))
+    speech = [s for ch in book.chapters for b in ch.blocks for s in b.segments if isinstance(s, Speech)]
+    text = " ".join(" ".join(s.text for s in speech).split())
+    assert "five five five, zero one four two" in text
+    assert "the eleventh of December, twenty twenty-four" in text
+    assert "A-B-C" in text and "third" in text
+    assert all(s.ctx.say_as is None for s in speech)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "ph"),
+    [
+        ("She read it yesterday.", "read", "ɹˈɛd"),
+        ("He read the letter.", "read", "ɹˈɛd"),
+        ("A lead pipe burst.", "lead", "lˈɛd"),
+        ("It was made of lead.", "lead", "lˈɛd"),
+        ("Wind the clock.", "Wind", "wˈInd"),
+        ("Tear it up.", "Tear", "tˈɛɹ"),
+    ],
+)
+def test_heteronym_by_context(text: str, word: str, ph: str) -> None:
+    out = _segments(normalize(_book(Speech(text))))
+    assert Phonemes(ph, word, override=True) in out
+    # espeak-ng alone reads the other word.
+    assert ph not in to_vocab(phonemize(text, "en-us"), "en-us", Reporter())
+
+
+@pytest.mark.parametrize("text", ["I will read it.", "They lead the way.", "The wind blew.", "A tear fell."])
+def test_heteronym_left_to_espeak(text: str) -> None:
+    assert _segments(normalize(_book(Speech(text)))) == (Speech(text),)

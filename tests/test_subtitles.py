@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
-
 from audio_checks import decode, frame_db, read_wav
+from tone_engine import render, synthesizer, unit
+
 from audiobook.errors import EncodingError
 from audiobook.model import Metadata
 from audiobook.output import OutputOptions, write_audiobook
 from audiobook.plan import Bookmark, ChapterPlan, Pause
 from audiobook.subtitles import Cue, subtitle_text
-from tone_engine import render, synthesizer, unit
 
 RATE = 24_000
 
@@ -112,7 +111,7 @@ def test_timing_file_holds_sentences_sources_marks_and_chapters(tmp_path):
     assert data["version"] == 1 and data["sample_rate"] == RATE
     assert data["files"] == ["../book.m4b"]
     assert [c["title"] for c in data["chapters"]] == ["One", "Two"]
-    first, second, third, _ = data["sentences"]
+    first, _, third, _ = data["sentences"]
     assert first["text"] == "The first sentence." and first["source"] == "book.ssml:1:8"
     assert third["chapter"] == 1 and third["start_s"] == pytest.approx(data["chapters"][1]["start_s"] + 0.29, abs=0.01)
     assert first["start"] == written.sentences[0].start and first["start_s"] == round(first["start"] / RATE, 3)

@@ -426,8 +426,9 @@ def test_mp3_resampled_to_44k_keeps_chapters_and_length(tmp_path: Path) -> None:
 
 
 def split_book(chapters: int = 3):
-    from audiobook.plan import ChapterPlan, Pause
     from tone_engine import unit
+
+    from audiobook.plan import ChapterPlan, Pause
 
     titles = ["One: the start", "Two / more", "Three"] + [f"Part {i}" for i in range(4, chapters + 1)]
     return [
@@ -437,8 +438,9 @@ def split_book(chapters: int = 3):
 
 
 def test_split_chapters_writes_numbered_tracks_into_a_folder(tmp_path: Path) -> None:
-    from audiobook.output import OutputOptions, write_audiobook
     from tone_engine import render, synthesizer
+
+    from audiobook.output import OutputOptions, write_audiobook
 
     synth = synthesizer(tmp_path / "clips")
     plans = split_book()
@@ -494,8 +496,9 @@ write_audiobook(Path(sys.argv[1]), Metadata(title="Killed"), len(plans), synth, 
 
 
 def test_killed_split_conversion_leaves_no_folder_under_the_final_name(tmp_path: Path) -> None:
-    from audiobook.output import OutputOptions, write_audiobook
     from tone_engine import render, synthesizer
+
+    from audiobook.output import OutputOptions, write_audiobook
 
     target = tmp_path / "killed.mp3"
     tests = Path(__file__).parent

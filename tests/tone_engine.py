@@ -23,7 +23,7 @@ def buzz(seconds: float, level: float, f0: float = 120.0, abrupt: bool = False) 
 
     ``abrupt``: no attack and no decay, full level from the first sample to the last.
     """
-    n = int(round(seconds * RATE))
+    n = round(seconds * RATE)
     t = np.arange(n) / RATE
     # Harmonics falling off as 1/k with scattered phases: a voice-like crest factor of about 10 dB.
     phases = np.random.default_rng(5).uniform(0, 2 * np.pi, 20)

@@ -49,11 +49,7 @@ def table() -> dict[str, dict[str, Abbreviation]]:
 # Capitalized words that open sentences far more often than they follow an abbreviation inside
 # one: after "St." or "etc." they mean the period was also the sentence's end.
 _STARTERS = frozenset(
-    """A An The This That These Those It Its He She We They You I His Her Their Our My Your There
-    Then But And Or So Yet If When While After Before As At In On Of For From To By With Without
-    Once Now Here Still Nor No Not Yes Why What Where Who How Which Although Though Because
-    Since Until Soon Later Meanwhile However Perhaps Maybe Finally Next Each Every All Some
-    Many Most One Two Three""".split()
+    ["A", "An", "The", "This", "That", "These", "Those", "It", "Its", "He", "She", "We", "They", "You", "I", "His", "Her", "Their", "Our", "My", "Your", "There", "Then", "But", "And", "Or", "So", "Yet", "If", "When", "While", "After", "Before", "As", "At", "In", "On", "Of", "For", "From", "To", "By", "With", "Without", "Once", "Now", "Here", "Still", "Nor", "No", "Not", "Yes", "Why", "What", "Where", "Who", "How", "Which", "Although", "Though", "Because", "Since", "Until", "Soon", "Later", "Meanwhile", "However", "Perhaps", "Maybe", "Finally", "Next", "Each", "Every", "All", "Some", "Many", "Most", "One", "Two", "Three"]
 )
 _NEXT = re.compile(r"\s*([^\s]*)")
 _PREV = re.compile(r"(\S+)\s+$")

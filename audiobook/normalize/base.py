@@ -36,5 +36,6 @@ class Rule:
 def apply_rules(text: str, rules: list[Rule], options: Options) -> str:
     """Apply each rule in turn over the whole text."""
     for rule in rules:
-        text = rule.pattern.sub(lambda m, r=rule: r.say(m, options), text)
+        say = rule.say
+        text = rule.pattern.sub(lambda m: say(m, options), text)  # noqa: B023 - used at once
     return text

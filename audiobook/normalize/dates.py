@@ -15,7 +15,7 @@ from .numbers import cardinal, ordinal, year
 __all__ = ["MONTHS", "RULES", "say_date", "say_duration", "say_time"]
 
 MONTHS = (
-    "January February March April May June July August September October November December".split()
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 )
 _MONTH = "|".join(MONTHS)
 _MONTH_NUMBER = {m: i for i, m in enumerate(MONTHS, 1)}

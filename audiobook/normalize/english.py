@@ -49,7 +49,7 @@ RULES: list[Rule] = [
 """Every English rule, in the order it applies."""
 
 _SPACES = re.compile(r"[ \t]{2,}")
-_SPACE_BEFORE_PUNCT = re.compile(r" +(?=[,.;:!?])")
+_SPACE_BEFORE_PUNCT = re.compile(r" +(?=[,.;:!?](?:\s|$))")
 
 
 def rule_names() -> list[str]:

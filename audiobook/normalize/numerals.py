@@ -22,15 +22,13 @@ _VULGAR = {
 
 # Words before a four-digit number that make it a year, and words that make it a count.
 _YEAR_BEFORE = frozenset(
-    "in since of from by until till before after around circa year years summer winter spring "
-    "autumn fall early late mid the in, and to between during c".split()
+    ["in", "since", "of", "from", "by", "until", "till", "before", "after", "around", "circa", "year", "years", "summer", "winter", "spring", "autumn", "fall", "early", "late", "mid", "the", "in,", "and", "to", "between", "during", "c"]
 )
-_COUNT_BEFORE = frozenset("page pages number numbers no about nearly over under some than".split())
+_COUNT_BEFORE = frozenset(["page", "pages", "number", "numbers", "no", "about", "nearly", "over", "under", "some", "than"])
 _NOT_PLURAL = frozenset(
-    "was is has his this its as us yes less unless whereas always perhaps afterwards towards "
-    "besides thus plus bus gas".split()
+    ["was", "is", "has", "his", "this", "its", "as", "us", "yes", "less", "unless", "whereas", "always", "perhaps", "afterwards", "towards", "besides", "thus", "plus", "bus", "gas"]
 )
-_COUNT_NOUNS = frozenset("people men women children feet teeth mice sheep fish deer persons".split())
+_COUNT_NOUNS = frozenset(["people", "men", "women", "children", "feet", "teeth", "mice", "sheep", "fish", "deer", "persons"])
 _WORD = re.compile(r"[A-Za-z']+")
 
 
@@ -110,7 +108,8 @@ def _number(match: re.Match[str], opts: Options) -> str:
     text, written = match.string, match.group("num")
     sign = "minus " if match.group("sign") else ""
     suffix = match.group("suffix")
-    tail = " " + "-".join(suffix) if suffix else ""
+    # "221B", "4K": letters after a number are read as letters ("two hundred twenty-one B").
+    tail = " " + "-".join(suffix.upper() if len(suffix) > 1 else suffix) if suffix else ""
     if written.isdigit() and len(written) == 4 and not sign:
         before, after = _neighbours(text, match.start(), match.end())
         if not suffix and is_year(int(written), before, after):
@@ -155,7 +154,7 @@ RULES = [
         "number",
         re.compile(
             r"(?<![\w.])(?P<sign>[-\u2212](?=[\d.]))?"
-            r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<suffix>[A-Z]{0,3})(?!\w)"
+            r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<suffix>[A-Za-z]{0,3})(?!\w)"
         ),
         _number,
     ),

@@ -17,12 +17,11 @@ from .numbers import cardinal, digits, fraction, number, ordinal, to_int, year
 __all__ = ["KINDS", "say_as"]
 
 KINDS = frozenset(
-    "cardinal number ordinal characters spell-out letters digits date time telephone fraction "
-    "unit currency verbatim address name".split()
+    ["cardinal", "number", "ordinal", "characters", "spell-out", "letters", "digits", "date", "time", "telephone", "fraction", "unit", "currency", "verbatim", "address", "name"]
 )
 """``interpret-as`` values this module expands (``expletive`` is deliberately not one)."""
 
-_DIGIT_WORDS = "zero one two three four five six seven eight nine".split()
+_DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 _SIGN_NAMES = {
     ".": "dot", ",": "comma", "-": "dash", "/": "slash", "@": "at", "&": "and", "+": "plus",
     "#": "hash", "_": "underscore", ":": "colon", "!": "exclamation mark", "?": "question mark",
@@ -42,6 +41,9 @@ def _characters(text: str, english_: bool, verbatim: bool) -> str:
             letters.clear()
 
     for ch in text:
+        if ch.isspace() and not verbatim:
+            # "F B I" (as the SSML lowerer spaces spelled text) is still one run of letters.
+            continue
         if ch.isalpha():
             letters.append(ch.upper() if english_ else ch)
             continue

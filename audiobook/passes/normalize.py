@@ -15,8 +15,15 @@ import unicodedata
 from dataclasses import replace
 
 from ..diagnostics import Reporter
-from ..model import Audio, Block, Book, Segment, Speech
-from ..normalize import NormalizeOptions, apply_lexicons, expand, say_as, shipped_lexicon
+from ..model import Audio, Block, Book, Phonemes, Segment, Speech
+from ..normalize import (
+    NormalizeOptions,
+    apply_lexicons,
+    expand,
+    say_as,
+    shipped_lexicon,
+)
+from ..normalize.heteronyms import find as find_heteronyms
 from ..normalize.lexicon import Lexicon, lexicons_for
 
 __all__ = ["normalize", "normalize_text"]
@@ -105,7 +112,30 @@ class _Run:
         elif english:
             text = expand(text, opts, heading=heading)
         lexicons = [*self.user, shipped_lexicon()] if english else self.user
-        return apply_lexicons(replace(seg, text=text, ctx=ctx), lexicons, lang, self.reporter)
+        out = apply_lexicons(replace(seg, text=text, ctx=ctx), lexicons, lang, self.reporter)
+        if english:
+            out = [piece for s in out for piece in self.heteronyms(s, lang)]
+        return out
+
+    def heteronyms(self, seg: Segment, lang: str) -> list[Segment]:
+        """``seg`` with each heteronym espeak-ng would misread as a ``Phonemes`` override."""
+        if not isinstance(seg, Speech):
+            return [seg]
+        spans = find_heteronyms(seg.text)
+        if not spans:
+            return [seg]
+        from .g2p import to_vocab
+
+        out: list[Segment] = []
+        at = 0
+        for start, end, ipa in spans:
+            if seg.text[at:start].strip():
+                out.append(replace(seg, text=seg.text[at:start]))
+            out.append(Phonemes(to_vocab(ipa, lang, self.reporter, seg.source), seg.text[start:end], seg.ctx, seg.source, override=True))
+            at = end
+        if seg.text[at:].strip():
+            out.append(replace(seg, text=seg.text[at:]))
+        return out
 
     def segment(self, seg: Segment, heading: bool) -> list[Segment]:
         if isinstance(seg, Speech):

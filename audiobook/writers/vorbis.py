@@ -121,9 +121,21 @@ class _VorbisWriter(AudioWriter):
 def vorbis_comments(audio: FLAC | OggOpus) -> dict[str, list[str]]:
     """The comments of a file read with mutagen, keys upper-cased."""
     out: dict[str, list[str]] = {}
-    for key, value in audio.tags or []:
+    pairs: list[tuple[str, str]] = list(audio.tags or [])
+    for key, value in pairs:
         out.setdefault(key.upper(), []).append(value)
     return out
+
+
+def _replace_comments(audio: FLAC | OggOpus, comments: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The file's comment list, emptied and refilled with ``comments``."""
+    if audio.tags is None:
+        audio.add_tags()
+    tags: list[tuple[str, str]] = audio.tags  # type: ignore[assignment]  # mutagen's comment list
+    # ffmpeg's own comments (its encoder name) are replaced rather than merged.
+    tags.clear()
+    tags.extend(comments)
+    return tags
 
 
 class FlacWriter(_VorbisWriter):
@@ -134,12 +146,7 @@ class FlacWriter(_VorbisWriter):
 
     def _tag(self, comments: list[tuple[str, str]], cover: Cover | None) -> None:
         audio = FLAC(self.partial)
-        if audio.tags is None:
-            audio.add_tags()
-        # ffmpeg's own comments (its encoder name) are replaced rather than merged.
-        audio.tags.clear()
-        for key, value in comments:
-            audio.tags.append((key, value))
+        _replace_comments(audio, comments)
         if cover:
             audio.clear_pictures()
             audio.add_picture(_picture(cover))
@@ -156,13 +163,9 @@ class OpusWriter(_VorbisWriter):
 
     def _tag(self, comments: list[tuple[str, str]], cover: Cover | None) -> None:
         audio = OggOpus(self.partial)
-        if audio.tags is None:
-            audio.add_tags()
-        audio.tags.clear()
-        for key, value in comments:
-            audio.tags.append((key, value))
+        tags = _replace_comments(audio, comments)
         if cover:
             # The picture block of FLAC, base64-encoded: the Ogg convention for cover art.
             block = base64.b64encode(_picture(cover).write()).decode("ascii")
-            audio.tags.append(("METADATA_BLOCK_PICTURE", block))
+            tags.append(("METADATA_BLOCK_PICTURE", block))
         audio.save()

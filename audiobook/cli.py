@@ -189,9 +189,10 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 def _output_run_options(args: argparse.Namespace) -> dict:
     from .output import OutputOptions, check_output_options
 
+    chosen = {"bitrate": getattr(args, "bitrate", None)}
     if not hasattr(args, "acx"):
-        return {}
-    chosen = {
+        return {"output": OutputOptions(**chosen)}
+    chosen |= {
         "normalize": not args.no_normalize,
         "loudness": args.loudness,
         "acx": args.acx,
@@ -199,8 +200,9 @@ def _output_run_options(args: argparse.Namespace) -> dict:
         "subtitles": args.subtitles,
         "timings": args.timings,
     }
-    check_output_options(OutputOptions(**chosen))
-    return chosen
+    output = OutputOptions(**chosen)
+    check_output_options(output)
+    return {"output": output}
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -231,7 +233,6 @@ def _convert_options(args: argparse.Namespace):
         voice_path=list(args.voice_path),
         strict=args.strict,
         pauses=_pauses(args),
-        bitrate=getattr(args, "bitrate", None),
         reading=_read_choices(args),
         text_rules=_text_rules(args),
         **_voice_run_options(args),

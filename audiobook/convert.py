@@ -21,7 +21,7 @@ from .readers import read_path
 from .selection import select_chapters
 from .synthesize import Chunk, Stats, Synthesizer
 from .voicepacks import VoiceLibrary
-from .loudness import TARGET_LUFS, Loudness
+from .loudness import Loudness
 from .normalize import NormalizeOptions
 from .output import OutputOptions, write_audiobook
 
@@ -54,8 +54,6 @@ class ConvertOptions:
     """Turn every report into an error."""
     pauses: Pauses = field(default_factory=Pauses)
     """Structural gaps and break strengths."""
-    bitrate: str | None = None
-    """Encoder bitrate (``64k``); ``None``: the writer's default."""
     progress: Callable[[int, int, float], None] | None = None
     """Called before the first unit and after each with (units done, units in all, seconds of audio)."""
     offline: bool = False
@@ -70,20 +68,10 @@ class ConvertOptions:
     """Scripts: stage directions are ``skip``-ped or ``read`` by the narrator."""
     text_rules: NormalizeOptions = field(default_factory=NormalizeOptions)
     """How written forms are read: date order, British forms, pronunciation lexicons."""
-    normalize: bool = True
-    """Normalize loudness to ``loudness`` (a second, cached pass over the book)."""
-    loudness: float = TARGET_LUFS
-    """Integrated loudness target in LUFS."""
-    acx: bool = False
-    """Audible ACX preset: one 192 kbps MP3 per chapter, ACX levels, room tone."""
-    split_chapters: bool = False
-    """One file per chapter, in a folder named after the output."""
-    subtitles: str | None = None
-    """``srt`` or ``vtt``: sentence subtitles beside the audio."""
-    timings: Path | None = None
-    """JSON timing file to write (sentences, sources, marks)."""
     reading: ReadChoices = field(default_factory=ReadChoices)
     """What of the book is read: front matter, notes, alt text, code, the chapter selection."""
+    output: OutputOptions = field(default_factory=OutputOptions)
+    """What is written: loudness, ACX preset, split chapters, subtitles, timings, bitrate."""
 
 
 @dataclass(frozen=True)
@@ -235,7 +223,7 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
         meta = replace(meta, narrator=f"{synth.default_voice} (Kokoro-82M)")
     written = write_audiobook(
         output, meta, len(plans), synth, lambda sink, progress: render_plans(synth, plans, sink, progress),
-        output_options(options), options.progress,
+        options.output, options.progress,
     )
     return ConvertResult(
         output=written.output,
@@ -251,19 +239,6 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
         notices=list(synth.notices),
         files=written.files,
         loudness=written.loudness,
-    )
-
-
-def output_options(options: ConvertOptions) -> OutputOptions:
-    """The output side's share of the run's options."""
-    return OutputOptions(
-        normalize=options.normalize,
-        loudness=options.loudness,
-        acx=options.acx,
-        split_chapters=options.split_chapters,
-        subtitles=options.subtitles,
-        timings=options.timings,
-        bitrate=options.bitrate,
     )
 
 

@@ -108,8 +108,9 @@ MODEL = WATCH + r"""
 import json, resource, sys, time
 from pathlib import Path
 from audiobook.convert import ConvertOptions, convert
+from audiobook.output import OutputOptions
 src, out = Path(sys.argv[1]), Path(sys.argv[2])
-result = convert(src, out, ConvertOptions(voice="jf_alpha", use_cache=False, subtitles="srt"))
+result = convert(src, out, ConvertOptions(voice="jf_alpha", use_cache=False, output=OutputOptions(subtitles="srt")))
 print(json.dumps({
     "audio_s": result.duration,
     "wall_s": result.wall_s,

@@ -110,7 +110,7 @@ def test_a_real_conversion_with_acx_passes_the_check(tmp_path, tmp_path_factory)
     src.write_text("# First\n\nThe keeper climbed the stairs at dusk. He lit the great lamp and trimmed the wick.\n\n"
                    "# Second\n\nAll night the ships passed safely by the rocks.\n")
     clips = tmp_path_factory.getbasetemp() / "real-clips"
-    result = convert(src, tmp_path / "book.mp3", ConvertOptions(voice="jf_alpha", acx=True, cache_dir=clips))
+    result = convert(src, tmp_path / "book.mp3", ConvertOptions(voice="jf_alpha", output=OutputOptions(acx=True), cache_dir=clips))
     assert result.output == tmp_path / "book" and len(result.files) == 2
     done = cli("check", *map(str, result.files))
     assert done.returncode == 0, done.stdout

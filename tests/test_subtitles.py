@@ -141,8 +141,8 @@ def test_real_speech_cues_match_the_audio(tmp_path, tmp_path_factory):
     src.write_text(SSML)
     clips = tmp_path_factory.getbasetemp() / "real-clips"
     out = tmp_path / "book.mp3"
-    result = convert(src, out, ConvertOptions(voice="jf_alpha", cache_dir=clips, subtitles="srt",
-                                              timings=tmp_path / "book.json"))
+    result = convert(src, out, ConvertOptions(voice="jf_alpha", cache_dir=clips,
+                                              output=OutputOptions(subtitles="srt", timings=tmp_path / "book.json")))
     audio = decode(out)
     cues = parse_srt((tmp_path / "book.srt").read_text(encoding="utf-8"))
     assert len(cues) == len(result.timings) >= 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Callable
 
 from ..config import ReadOptions
@@ -33,6 +33,13 @@ EXTENSIONS = {
     ".text": "text",
 }
 """File extension → format name."""
+
+
+def title_from_source(source: str) -> str:
+    """A book title from its file name, for documents that do not name themselves."""
+    if not source or source.startswith("<"):
+        return "Untitled"
+    return PurePath(source).stem or "Untitled"
 
 
 def format_for(path: Path, data: bytes | None = None) -> str:

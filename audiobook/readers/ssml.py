@@ -12,7 +12,7 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path, PurePath
+from pathlib import Path
 
 import ssml as ssml_lib
 import voices as catalogue_pkg
@@ -33,6 +33,7 @@ from ..model import (
     Speech,
 )
 from ..prosody import beep_src
+from . import title_from_source
 
 __all__ = ["read", "segments_from", "warn_to", "resolve_voice"]
 
@@ -206,12 +207,6 @@ def segments_from(
     return out
 
 
-def _title_from(source: str) -> str:
-    if not source or source.startswith("<"):
-        return "Untitled"
-    return PurePath(source).stem or "Untitled"
-
-
 def read(data: bytes, options: ReadOptions) -> Book:
     """Read one SSML document into a one-chapter book."""
     source = options.source
@@ -230,7 +225,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
     except ssml_lib.SSMLError as exc:
         raise InputError(exc.message, exc.source, exc.line, exc.column) from None
     language = (doc.lang or options.lang or "en-us").lower()
-    title = doc.meta.get("title") or _title_from(source)
+    title = doc.meta.get("title") or title_from_source(source)
     authors = tuple(a.strip() for a in doc.meta.get("author", "").split(";") if a.strip())
     chapter = Chapter(
         title,

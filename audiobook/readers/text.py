@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import PurePath
 
 from ..config import ReadOptions
 from ..diagnostics import Reporter
 from ..errors import InputError
 from ..model import Block, Book, Chapter, Metadata, Speech
+from . import title_from_source
 
 __all__ = ["read", "decode", "is_heading", "number_words", "roman_value", "spoken_heading"]
 
@@ -136,12 +136,6 @@ def is_heading(line: str) -> bool:
     return 0 < len(line) <= _MAX_HEADING and _HEADING.match(line) is not None
 
 
-def _title_from(source: str) -> str:
-    if not source or source.startswith("<"):
-        return "Untitled"
-    return PurePath(source).stem or "Untitled"
-
-
 def read(data: bytes, options: ReadOptions) -> Book:
     """Read plain text into a book with one chapter per heading (or one chapter in all)."""
     source = options.source
@@ -150,7 +144,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
     if not text.strip():
         raise InputError("no text to read; the file is empty", source)
 
-    stem = _title_from(source)
+    stem = title_from_source(source)
     chapters: list[Chapter] = []
     title: str | None = None
     start_line = 1

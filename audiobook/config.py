@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ssml.values import DEFAULT_STRENGTHS
+
 from .coverage import Ledger
 from .diagnostics import Reporter
 
@@ -31,16 +33,7 @@ class Pauses:
     """After a heading that is read aloud."""
     chapter: int = 1500
     """Silence at the start and end of each chapter."""
-    strengths: dict[str, int] = field(
-        default_factory=lambda: {
-            "none": 0,
-            "x-weak": 100,
-            "weak": 250,
-            "medium": 400,
-            "strong": 750,
-            "x-strong": 1200,
-        }
-    )
+    strengths: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_STRENGTHS))
     """SSML ``<break strength>`` keyword → milliseconds."""
     max_break: int = 60_000
     """Longest single pause markup may ask for; longer ones are clamped with a report."""

@@ -91,7 +91,11 @@ def words(text: str) -> list[str]:
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Levenshtein distance over words, divided by the reference's length."""
-    ref, hyp = words(reference), words(hypothesis)
+    return word_list_error_rate(words(reference), words(hypothesis))
+
+
+def word_list_error_rate(ref: list[str], hyp: list[str]) -> float:
+    """Levenshtein distance between two word lists, divided by the reference's length."""
     prev = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
         cur = [i]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from audio_checks import word_list_error_rate
 from conftest import official_voices_available
 
 from audiobook.convert import ConvertOptions, convert
@@ -57,16 +58,6 @@ def _words(text: str, norm) -> list[str]:
     return norm(text).split()
 
 
-def _wer(ref: list[str], hyp: list[str]) -> float:
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i]
-        for j, h in enumerate(hyp, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
-        prev = cur
-    return prev[-1] / max(len(ref), 1)
-
-
 # af_heart when CI has the official packs; the embedded voice reads English with an accent, and
 # Whisper mishears more of it. Part of the rate is Whisper's spelling, not the voice: it writes
 # "Henry VIII" for "Henry the Eighth" and "1-third" for "one third".
@@ -101,5 +92,5 @@ def test_word_error_rate_against_the_narrators_reading(heard: list[str]) -> None
     norm = english.EnglishTextNormalizer()
     ref = [w for _, spoken, _ in CLIPS for w in _words(spoken, norm)]
     hyp = [w for text in heard for w in _words(text, norm)]
-    assert _wer(ref, hyp) <= TARGET, (heard, ref, hyp)
+    assert word_list_error_rate(ref, hyp) <= TARGET, (heard, ref, hyp)
 

@@ -154,3 +154,17 @@ def test_languages_without_g2p_are_reported() -> None:
     reporter = Reporter()
     phonemize_book(_book(Speech("Hello.", Context(lang="xx-unknown"))), reporter)
     assert [r.code for r in reporter.reports] == ["no-g2p"]
+
+
+def test_minimal_style_keeps_espeak_symbols_inside_the_vocabulary() -> None:
+    ph = phonemize("The judge gave a winter party.", "en-us")
+    minimal = to_vocab(ph, "en-us", Reporter(), "test", style="minimal")
+    assert set(minimal) <= VOCAB
+    # espeak's own letters stay (two-letter diphthong, ɚ, flap); only g becomes the model's ɡ.
+    assert "eɪ" in minimal and "ɚ" in minimal and "ɾ" in minimal and "ɡ" in minimal
+    assert "A" in to_vocab(ph, "en-us", Reporter(), "test")
+
+
+def test_unknown_style_is_refused() -> None:
+    with pytest.raises(ValueError, match="minimal"):
+        to_vocab("a", "en-us", Reporter(), style="ipa")

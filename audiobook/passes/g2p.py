@@ -25,7 +25,7 @@ from ..model import Book, Chapter, Phonemes, Segment, Speech
 from ..normalize.english import prepare_for_espeak
 from .sentences import abbreviations
 
-__all__ = ["VOCAB", "espeak_voice", "phonemize", "phonemize_book", "phonemize_many", "to_vocab"]
+__all__ = ["STYLES", "VOCAB", "espeak_voice", "phonemize", "phonemize_book", "phonemize_many", "to_vocab"]
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,17 @@ def phonemize(text: str, lang: str) -> str:
     return phonemize_many([text], lang)[0]
 
 
-def _rules(lang: str) -> list[tuple[str, str]]:
+# Only what the vocabulary forces: ASCII g, and punctuation Kokoro lacks. Used to measure the
+# training-style rewrites against espeak's own symbols (bench/bench_phoneme_map.py).
+_MINIMAL = [("g", "ɡ"), *(rule for rule in _COMMON if not any(c.isalpha() or c == TIE for c in rule[0]))]
+
+STYLES = ("kokoro", "minimal")
+"""``to_vocab`` styles: misaki's training style, or only what keeps espeak output in the vocabulary."""
+
+
+def _rules(lang: str, style: str = "kokoro") -> list[tuple[str, str]]:
+    if style == "minimal":
+        return list(_MINIMAL)
     voice = espeak_voice(lang) or lang.lower()
     rules = list(_COMMON)
     if voice.startswith("en"):
@@ -233,9 +243,14 @@ def _strip_marks(ph: str) -> str:
     return "".join(out)
 
 
-def to_vocab(ph: str, lang: str, reporter: Reporter, where: str | None = None) -> str:
-    """espeak-ng output rewritten into Kokoro's phoneme style; symbols still unknown are dropped and reported."""
-    for old, new in _rules(lang):
+def to_vocab(ph: str, lang: str, reporter: Reporter, where: str | None = None, *, style: str = "kokoro") -> str:
+    """espeak-ng output rewritten into Kokoro's phoneme style; symbols still unknown are dropped and reported.
+
+    ``style="minimal"`` keeps espeak's own symbols and rewrites only what the vocabulary lacks.
+    """
+    if style not in STYLES:
+        raise ValueError(f"unknown phoneme style {style!r}; use one of {', '.join(STYLES)}")
+    for old, new in _rules(lang, style):
         ph = ph.replace(old, new)
     ph = ph.replace(TIE, "")
     if (espeak_voice(lang) or "") == "cmn":

@@ -30,7 +30,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from audio_checks import edit_distance
 from audiobook.convert import ConvertOptions, convert
 from audiobook.normalize import NormalizeOptions, expand
 from audiobook.passes.normalize import normalize_text
@@ -64,16 +66,6 @@ def closest(clip: list[tuple[str, str]], hyp: list[str], norm) -> tuple[int, int
         if best is None or score[0] / max(score[1], 1) < best[0] / max(best[1], 1):
             best = score
     return best or (0, 0)
-
-
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i]
-        for j, h in enumerate(hyp, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
-        prev = cur
-    return prev[-1]
 
 
 def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:

@@ -96,13 +96,18 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 def word_list_error_rate(ref: list[str], hyp: list[str]) -> float:
     """Levenshtein distance between two word lists, divided by the reference's length."""
+    return edit_distance(ref, hyp) / max(len(ref), 1)
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    """Word substitutions, insertions and deletions that turn ``ref`` into ``hyp``."""
     prev = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
         cur = [i]
         for j, h in enumerate(hyp, 1):
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
         prev = cur
-    return prev[-1] / max(len(ref), 1)
+    return prev[-1]
 
 
 def f0_track(audio: np.ndarray, rate: int = RATE, fmin: float = 60.0, fmax: float = 400.0) -> np.ndarray:

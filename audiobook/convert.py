@@ -13,17 +13,17 @@ from .config import SAMPLE_RATE, Pauses, ReadChoices, ReadOptions, UnitOptions
 from .diagnostics import Report, Reporter
 from .engines import create_engine
 from .errors import AudiobookError
+from .loudness import Loudness
 from .model import Book
 from .modelfiles import cache_root
+from .normalize import NormalizeOptions
+from .output import OutputOptions, write_audiobook
 from .passes import run_passes
 from .plan import ChapterPlan, Unit
 from .readers import read_path
 from .selection import select_chapters
 from .synthesize import Chunk, Stats, Synthesizer
 from .voicepacks import VoiceLibrary
-from .loudness import Loudness
-from .normalize import NormalizeOptions
-from .output import OutputOptions, write_audiobook
 
 __all__ = ["ConvertOptions", "ConvertResult", "UnitTiming", "convert", "load_book", "plan_book", "render_plans"]
 

@@ -103,6 +103,9 @@ def _add_text_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lexicon", action="append", type=Path, default=[], metavar="FILE",
                    help="pronunciation lexicon (.tsv, .toml or .pls; repeatable): word → IPA or respelling")
     p.add_argument("--no-expand-titles", action="store_true", help="leave titles such as Dr. and Mr. to espeak-ng")
+    p.add_argument("--g2p", choices=["lexicon", "espeak"], default="lexicon",
+                   help="English words: from the dictionaries Kokoro was trained on, espeak-ng for the rest "
+                        "(default), or espeak-ng alone")
 
 
 def _text_rules(args: argparse.Namespace):
@@ -112,6 +115,7 @@ def _text_rules(args: argparse.Namespace):
         date_order=getattr(args, "date_order", None),
         expand_titles=not getattr(args, "no_expand_titles", False),
         lexicons=tuple(getattr(args, "lexicon", None) or ()),
+        g2p=getattr(args, "g2p", "lexicon"),
     )
 
 

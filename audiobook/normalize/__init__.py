@@ -49,6 +49,8 @@ class NormalizeOptions:
     """User pronunciation lexicons (TSV, TOML or PLS), applied before the project's own."""
     english: bool = True
     """Apply the English rules to English text; off keeps only typography cleanup and say-as."""
+    g2p: str = "lexicon"
+    """English words: ``lexicon`` (the dictionaries Kokoro was trained on, espeak-ng for the rest) or ``espeak``."""
 
     def for_lang(self, lang: str) -> Options:
         """The rule options for text in ``lang``."""

@@ -48,6 +48,9 @@ def is_year(value: int, before: str | None, after: str | None) -> bool:
     return True
 
 
+_DETERMINERS = frozenset("the a an this that these those my your his her its our their".split())
+
+
 def _neighbours(text: str, start: int, end: int) -> tuple[str | None, str | None]:
     before = re.search(r"([A-Za-z',]+)\s+$", text[:start])
     after = re.match(r"\s+([A-Za-z']+)", text[end:])
@@ -76,24 +79,28 @@ def _fraction(match: re.Match[str], opts: Options) -> str:
         return match.group(0)
     if (top, bottom) == (24, 7):
         return "twenty-four seven"
-    whole = match.group("whole")
-    if whole:
-        spoken = fraction(top, bottom, opts.british)
-        if top == 1:
-            spoken = "a " + spoken.split(" ", 1)[1]
-        return f"{cardinal(to_int(whole), opts.british)} and {spoken}"
-    return fraction(top, bottom, opts.british)
+    return _mixed(match, top, bottom, opts)
 
 
 def _vulgar(match: re.Match[str], opts: Options) -> str:
     top, bottom = _VULGAR[match.group("f")]
+    return _mixed(match, top, bottom, opts)
+
+
+def _mixed(match: re.Match[str], top: int, bottom: int, opts: Options) -> str:
+    """A fraction with or without a whole number: "2½" → "two and a half"; "½ cup" → "a half cup"."""
     spoken = fraction(top, bottom, opts.british)
     whole = match.group("whole")
-    if not whole:
-        return spoken
-    if top == 1:
-        spoken = "a " + spoken.split(" ", 1)[1]
-    return f"{cardinal(to_int(whole), opts.british)} and {spoken}"
+    if whole:
+        if top == 1:
+            spoken = "a " + spoken.split(" ", 1)[1]
+        return f"{cardinal(to_int(whole), opts.british)} and {spoken}"
+    _, after = _neighbours(match.string, match.start(), match.end())
+    if top != 1 or bottom not in (2, 4) or not after or after.lower() == "of":
+        return spoken  # "one half of the class"
+    if after.lower() in _DETERMINERS:
+        return "half" if bottom == 2 else spoken  # "half the sugar"
+    return "a " + spoken.split(" ", 1)[1]  # before a noun: "a half cup", "a quarter mile"
 
 
 def _ordinal(match: re.Match[str], opts: Options) -> str:

@@ -57,7 +57,7 @@ def _sentences(book: Value, ctx: PassContext) -> Value:
 
 
 def _phonemes(book: Value, ctx: PassContext) -> Value:
-    return phonemize_book(_book(book), ctx.reporter, ctx.lang)
+    return phonemize_book(_book(book), ctx.reporter, ctx.lang, ctx.normalize_options.g2p)
 
 
 def _units(book: Value, ctx: PassContext) -> Value:

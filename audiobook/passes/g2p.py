@@ -23,9 +23,10 @@ from phonemizer.backend.espeak.wrapper import EspeakWrapper
 from ..diagnostics import Reporter
 from ..model import Book, Chapter, Phonemes, Segment, Speech
 from ..normalize.english import prepare_for_espeak
+from .g2p_en import phonemize_words
 from .sentences import abbreviations
 
-__all__ = ["STYLES", "VOCAB", "espeak_voice", "phonemize", "phonemize_book", "phonemize_many", "to_vocab"]
+__all__ = ["G2P_CHOICES", "STYLES", "VOCAB", "espeak_voice", "phonemize", "phonemize_book", "phonemize_many", "to_vocab"]
 
 log = logging.getLogger(__name__)
 
@@ -277,8 +278,28 @@ def _speakable(ph: str) -> bool:
     return any(ch.isalpha() for ch in ph)
 
 
-def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = None) -> Book:
-    """Replace every ``Speech`` with ``Phonemes`` in Kokoro's vocabulary; overrides are only checked."""
+G2P_CHOICES = ("lexicon", "espeak")
+"""English G2P: the training lexicon with espeak-ng for the words it lacks, or espeak-ng alone."""
+
+
+def _english(lang: str, texts: list[str], wheres: list[str | None], reporter: Reporter) -> list[str]:
+    """English texts through the training lexicon; espeak-ng (mapped) for what it lacks."""
+
+    def fallback(pieces: list[tuple[str, int]]) -> list[str]:
+        raw = phonemize_many([piece for piece, _ in pieces], lang)
+        return [to_vocab(ph, lang, reporter, wheres[first]) for ph, (_, first) in zip(raw, pieces)]
+
+    return phonemize_words(texts, espeak_voice(lang) == "en-gb", fallback)
+
+
+def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = None, g2p: str = "lexicon") -> Book:
+    """Replace every ``Speech`` with ``Phonemes`` in Kokoro's vocabulary; overrides are only checked.
+
+    ``g2p="lexicon"`` reads English words from the dictionaries Kokoro was trained on (espeak-ng
+    for the rest); ``"espeak"`` sends every text to espeak-ng and maps its output.
+    """
+    if g2p not in G2P_CHOICES:
+        raise ValueError(f"unknown G2P {g2p!r}; use one of {', '.join(G2P_CHOICES)}")
     default = default_lang or book.meta.language
     if espeak_voice(default) is None:
         reporter.report("no-g2p", f"no espeak-ng voice for the book's language {default!r}; using en-us")
@@ -310,11 +331,13 @@ def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = No
 
     done: dict[tuple[int, int, int], str] = {}
     for lang, keys in todo.items():
+        wheres = [_where(book.chapters[ci].blocks[bi].segments[si], book.chapters[ci]) for ci, bi, si in keys]
+        if g2p == "lexicon" and (espeak_voice(lang) or "") in ("en-us", "en-gb"):
+            done.update(zip(keys, _english(lang, [texts[k] for k in keys], wheres, reporter)))
+            continue
         raw = phonemize_many([texts[k] for k in keys], lang)
-        for key, ph in zip(keys, raw):
-            ci, bi, si = key
-            seg = book.chapters[ci].blocks[bi].segments[si]
-            done[key] = to_vocab(ph, lang, reporter, _where(seg, book.chapters[ci]))
+        for key, ph, where in zip(keys, raw, wheres):
+            done[key] = to_vocab(ph, lang, reporter, where)
 
     chapters = []
     for ci, ch in enumerate(book.chapters):

@@ -34,8 +34,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from audio_checks import closest_reading, edit_distance
-from bench_normalize import GROUP, ROOT, groups, hard_set, prose, write_wav
+from audio_checks import closest_reading, edit_distance, hard_set
+from bench_normalize import GROUP, ROOT, groups, prose, write_wav
 
 from audiobook.config import MAX_TOKENS, SAMPLE_RATE
 from audiobook.diagnostics import Reporter
@@ -53,7 +53,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 def sentences(clip: list[tuple[str, str]]) -> list[str]:
     """The written sentences of a clip, one model call each (prose clips hold three)."""
-    return [s for written, _ in clip for s in _SENTENCE.split(written.strip()) if s]
+    return [s for forms in clip for s in _SENTENCE.split(forms[0].strip()) if s]
 
 
 def main() -> None:
@@ -125,7 +125,7 @@ def main() -> None:
                         write_wav(wav, np.concatenate(pieces) if pieces else GAP, SAMPLE_RATE)
                         hyp = norm(heard(wav)).split()
                         if set_name == "prose":
-                            ref = norm(" ".join(w for w, _ in clip)).split()
+                            ref = norm(" ".join(forms[0] for forms in clip)).split()
                             score = (edit_distance(ref, hyp), len(ref))
                         else:
                             score = closest_reading(clip, hyp, norm)

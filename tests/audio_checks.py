@@ -100,13 +100,29 @@ def word_list_error_rate(ref: list[str], hyp: list[str]) -> float:
     return edit_distance(ref, hyp) / max(len(ref), 1)
 
 
-def closest_reading(readings: list[tuple[str, str]], hyp: list[str], norm) -> tuple[int, int]:
-    """Errors and reference words against the closest reference that takes each sentence written or spoken.
+HARD_SET = Path(__file__).parent / "fixtures" / "normalize"
 
-    ``readings`` holds (written, spoken) per sentence of one clip; ``norm`` is a text normalizer
-    (Whisper's English one). A recognizer writes some readings as words and others as the written
-    form ("Chapter 14", "Henry VIII"), so each sentence may match either; a misreading matches
-    neither.
+
+def hard_set() -> list[tuple[str, ...]]:
+    """The normalization cases as (written, spoken, other writings of the spoken reading...)."""
+
+    def rows(name: str) -> list[list[str]]:
+        lines = (HARD_SET / name).read_text(encoding="utf-8").splitlines()
+        return [line.split("\t") for line in lines if line and not line.startswith("#")]
+
+    others: dict[str, list[str]] = {}
+    for written, other in rows("en-transcribed.tsv"):
+        others.setdefault(written, []).append(other)
+    return [(written, spoken, *others.get(written, [])) for written, spoken in rows("en.tsv")]
+
+
+def closest_reading(readings: list[tuple[str, ...]], hyp: list[str], norm) -> tuple[int, int]:
+    """Errors and reference words against the closest reference that takes one form of each sentence.
+
+    ``readings`` holds (written, spoken, other writings...) per sentence of one clip; ``norm`` is a
+    text normalizer (Whisper's English one). A recognizer writes some readings as words and others
+    as the written form ("Chapter 14", "Henry VIII", "10.30 AM"), so each sentence may match any of
+    its forms; a misreading matches none.
     """
     best: tuple[int, int] | None = None
     for choice in itertools.product(*[dict.fromkeys(pair) for pair in readings]):

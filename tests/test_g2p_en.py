@@ -93,6 +93,19 @@ def test_hyphenated_compounds_keep_one_primary_stress_on_the_last_part() -> None
     assert us("forty-three") == "fˌɔɹTiθɹˈi"
     assert us("F-B-I") == "ˌɛfbˌiˈI"
     assert us("the F-B-I's report") == "ði ˌɛfbˌiˈIz ɹəpˈɔɹt"
+    assert us("ten a-m") == "tˈɛn ˌAˈɛm"
+
+
+def test_capitals_the_dictionary_lacks_go_to_espeak() -> None:
+    asked: list[str] = []
+
+    def fallback(pieces: list[tuple[str, int]]) -> list[str]:
+        asked.extend(p for p, _ in pieces)
+        return [f"<{p}>" for p, _ in pieces]
+
+    out = phonemize_words(["NASA paid one hundred US dollars."], False, fallback)
+    assert asked == ["US"]  # not the word "us"
+    assert out == ["nˈæsə pˈAd wˈʌn hˈʌndɹəd <US> dˈɑləɹz."]
     assert us("well-known").count("ˈ") == 1
 
 

@@ -95,6 +95,14 @@ class EnglishLexicon:
     def lookup(self, word: str, pos: str | None = None) -> str | None:
         """Phonemes of one word (no hyphens), with its regular endings; ``None`` when unknown."""
         word = word.replace("’", "'")
+        if len(word) > 1 and word.isupper():
+            # Capitals the dictionary lacks as written ("THE END"), or has both as a word and as
+            # letters ("US", "ID", "LED"), are espeak-ng's: it knows which to spell out, where the
+            # lower-case word ("us") would be wrong.
+            caps = self.entries.get(word)
+            if caps is None or (isinstance(caps, dict) and None in caps.values()):
+                return None
+            return self._pick(caps, pos)
         entry = self._entry(word)
         if entry is not None:
             return self._pick(entry, pos)
@@ -162,7 +170,8 @@ class EnglishLexicon:
         whole = self.lookup(word, pos)
         if whole is not None or "-" not in word:
             return whole
-        parts = [p for p in word.split("-") if p]
+        # A single letter in a hyphenated run is a letter name: "a-m", "J-R-R".
+        parts = [p.upper() if len(p) == 1 else p for p in word.split("-") if p]
         said = [self.lookup(p) for p in parts]
         if any(ph is None for ph in said):
             return None

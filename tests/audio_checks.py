@@ -113,7 +113,11 @@ def hard_set() -> list[tuple[str, ...]]:
     others: dict[str, list[str]] = {}
     for written, other in rows("en-transcribed.tsv"):
         others.setdefault(written, []).append(other)
-    return [(written, spoken, *others.get(written, [])) for written, spoken in rows("en.tsv")]
+    cases = rows("en.tsv")
+    stray = set(others) - {written for written, _ in cases}
+    if stray:
+        raise ValueError(f"en-transcribed.tsv names sentences that en.tsv lacks: {sorted(stray)}")
+    return [(written, spoken, *others.get(written, [])) for written, spoken in cases]
 
 
 def closest_reading(readings: list[tuple[str, ...]], hyp: list[str], norm) -> tuple[int, int]:

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 
 GROUP = 6
 VOICE, TARGET = ("af_heart", 0.05) if official_voices_available() else ("jf_alpha", 0.12)
+# Measured on this pipeline: af_heart 3.4 % (24/696 words), jf_alpha 10.1 % (70/693).
 
 
 def test_hard_set_is_heard_as_a_careful_narrator_reads_it(tmp_path: Path, whisper) -> None:
@@ -37,7 +38,7 @@ def test_hard_set_is_heard_as_a_careful_narrator_reads_it(tmp_path: Path, whispe
     for n in range(0, len(rows), GROUP):
         clip = rows[n : n + GROUP]
         src = tmp_path / f"clip{n}.txt"
-        src.write_text(" ".join(written for written, _ in clip) + "\n", encoding="utf-8")
+        src.write_text(" ".join(forms[0] for forms in clip) + "\n", encoding="utf-8")
         wav = tmp_path / f"clip{n}.wav"
         convert(src, wav, ConvertOptions(voice=VOICE, cache_dir=tmp_path / "clips"))
         heard = whisper(wav)

@@ -280,3 +280,19 @@ def test_heteronym_by_context(text: str, word: str, ph: str) -> None:
 @pytest.mark.parametrize("text", ["I will read it.", "They lead the way.", "The wind blew.", "A tear fell."])
 def test_heteronym_left_to_espeak(text: str) -> None:
     assert _segments(normalize(_book(Speech(text)))) == (Speech(text),)
+
+
+def test_round_trip_scorer_accepts_other_writings_but_no_misreading() -> None:
+    english = pytest.importorskip("whisper_normalizer.english")
+    from audio_checks import closest_reading, hard_set
+
+    norm = english.EnglishTextNormalizer()
+    forms = {row[0]: row for row in hard_set()}
+    meet = [forms["We meet at 10:30 a.m. sharp."]]
+    assert closest_reading(meet, norm("We meet at 10.30 AM sharp.").split(), norm)[0] == 0
+    third = [forms["Add 1/3 of the flour."]]
+    errors, _ = closest_reading(third, norm("Add one slash three of the flour.").split(), norm)
+    assert errors >= 1
+    louis = [forms["Louis XIV reigned from 1643–1715."]]
+    errors, _ = closest_reading(louis, norm("Louis Roman fourteen reigned from 1643 to 1715.").split(), norm)
+    assert errors >= 1

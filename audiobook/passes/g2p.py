@@ -1,6 +1,8 @@
-"""G2P: text to phonemes with espeak-ng (through phonemizer), mapped onto Kokoro's vocabulary.
+"""G2P: text to phonemes in Kokoro's vocabulary.
 
-espeak-ng comes from the ``espeakng-loader`` wheel, so nothing has to be installed on the system.
+English words come from the dictionaries the model was trained on (``g2p_en``); everything else goes
+to espeak-ng (through phonemizer), and its output is mapped onto Kokoro's vocabulary. espeak-ng
+comes from the ``espeakng-loader`` wheel, so nothing has to be installed on the system.
 Kokoro was trained on misaki's phoneme style, which differs from espeak's output in known ways
 (two-letter diphthongs, tie bars, ``ɚ``, ``r``...); ``to_vocab`` rewrites espeak output into that
 style and reports every symbol it still has to drop.
@@ -26,7 +28,17 @@ from ..normalize.english import prepare_for_espeak
 from .g2p_en import phonemize_words
 from .sentences import abbreviations
 
-__all__ = ["G2P_CHOICES", "STYLES", "VOCAB", "espeak_voice", "phonemize", "phonemize_book", "phonemize_many", "to_vocab"]
+__all__ = [
+    "G2P_CHOICES",
+    "STYLES",
+    "VOCAB",
+    "espeak_voice",
+    "phonemize",
+    "phonemize_book",
+    "phonemize_english",
+    "phonemize_many",
+    "to_vocab",
+]
 
 log = logging.getLogger(__name__)
 
@@ -282,12 +294,17 @@ G2P_CHOICES = ("lexicon", "espeak")
 """English G2P: the training lexicon with espeak-ng for the words it lacks, or espeak-ng alone."""
 
 
-def _english(lang: str, texts: list[str], wheres: list[str | None], reporter: Reporter) -> list[str]:
-    """English texts through the training lexicon; espeak-ng (mapped) for what it lacks."""
+def phonemize_english(
+    texts: list[str], lang: str, reporter: Reporter, wheres: list[str | None] | None = None
+) -> list[str]:
+    """English texts through the training lexicon, espeak-ng (mapped by ``to_vocab``) for what it lacks.
+
+    ``wheres`` (one per text) is where a dropped symbol is reported.
+    """
 
     def fallback(pieces: list[tuple[str, int]]) -> list[str]:
         raw = phonemize_many([piece for piece, _ in pieces], lang)
-        return [to_vocab(ph, lang, reporter, wheres[first]) for ph, (_, first) in zip(raw, pieces)]
+        return [to_vocab(ph, lang, reporter, wheres[first] if wheres else None) for ph, (_, first) in zip(raw, pieces)]
 
     return phonemize_words(texts, espeak_voice(lang) == "en-gb", fallback)
 
@@ -333,7 +350,7 @@ def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = No
     for lang, keys in todo.items():
         wheres = [_where(book.chapters[ci].blocks[bi].segments[si], book.chapters[ci]) for ci, bi, si in keys]
         if g2p == "lexicon" and (espeak_voice(lang) or "") in ("en-us", "en-gb"):
-            done.update(zip(keys, _english(lang, [texts[k] for k in keys], wheres, reporter)))
+            done.update(zip(keys, phonemize_english([texts[k] for k in keys], lang, reporter, wheres)))
             continue
         raw = phonemize_many([texts[k] for k in keys], lang)
         for key, ph, where in zip(keys, raw, wheres):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from .errors import AudiobookError
-from .model import Book, Chapter
+from audiobook.errors import AudiobookError
+from audiobook.model import Book, Chapter
 
 __all__ = ["AudiobookError", "Book", "Chapter", "__version__"]
 

@@ -1,4 +1,8 @@
-"""Configuration: how one run reads, speaks and writes. What a voice *is* lives in ``voices``."""
+"""Configuration: how one run reads, speaks and writes, as plain frozen data.
+
+What a voice *is* lives in ``voices``; the reporter and ledger a run fills travel beside these
+options, never inside them.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ssml.values import DEFAULT_STRENGTHS
-
-from .coverage import Ledger
-from .diagnostics import Reporter
 
 __all__ = ["MAX_TOKENS", "SAMPLE_RATE", "Pauses", "ReadChoices", "ReadOptions", "UnitOptions"]
 
@@ -57,7 +58,7 @@ class ReadChoices:
     """Chapters to keep, numbered from 1 as ``--list-chapters`` shows them (``"3-7,9"``)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReadOptions:
     """How a reader turns input bytes into a ``Book``."""
 
@@ -69,14 +70,10 @@ class ReadOptions:
     """Language to assume when the document does not say (BCP-47, ``en-us``)."""
     pauses: Pauses = field(default_factory=Pauses)
     """Break strengths and limits."""
-    reporter: Reporter = field(default_factory=Reporter)
-    """Where content that is not rendered is reported."""
     stage_directions: str = "skip"
     """Scripts: bracketed stage directions are ``skip``-ped or ``read`` by the narrator."""
     choices: ReadChoices = field(default_factory=ReadChoices)
     """What to skip and what to read aloud."""
-    ledger: Ledger = field(default_factory=Ledger)
-    """Where readers note the source text of each chapter and what they skipped by choice."""
 
 
 @dataclass(frozen=True)
@@ -89,3 +86,4 @@ class UnitOptions:
     """Units shorter than this are joined with a neighbour of the same voice and prosody."""
     pauses: Pauses = field(default_factory=Pauses)
     """Gap lengths between units."""
+

@@ -8,24 +8,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .cache import ClipCache
-from .config import SAMPLE_RATE, Pauses, ReadChoices, ReadOptions, UnitOptions
-from .diagnostics import Report, Reporter
-from .engines import create_engine
-from .errors import AudiobookError
-from .loudness import Loudness
-from .model import Book
-from .modelfiles import cache_root
-from .normalize import NormalizeOptions
-from .output import OutputOptions, write_audiobook
-from .passes import run_passes
-from .plan import ChapterPlan, Unit
-from .readers import read_path
-from .selection import select_chapters
-from .synthesize import Chunk, Stats, Synthesizer
-from .voicepacks import VoiceLibrary
+from audiobook.config import SAMPLE_RATE, Pauses, ReadChoices, ReadOptions, UnitOptions
+from audiobook.diagnostics import Ledger, Report, Reporter
+from audiobook.errors import AudiobookError
+from audiobook.files import cache_root
+from audiobook.model import Book
+from audiobook.normalize import NormalizeOptions
+from audiobook.output.assemble import OutputOptions, write_audiobook
+from audiobook.output.loudness import Loudness
+from audiobook.passes import run_passes
+from audiobook.passes.select import select_chapters
+from audiobook.plan import ChapterPlan, Unit
+from audiobook.readers import read_path
+from audiobook.synthesis.cache import ClipCache
+from audiobook.synthesis.engines import create_engine
+from audiobook.synthesis.synthesizer import Chunk, Stats, Synthesizer
+from voices.choice import run_voice
+from voices.packs import VoiceLibrary
 
-__all__ = ["ConvertOptions", "ConvertResult", "UnitTiming", "convert", "load_book", "plan_book", "render_plans"]
+__all__ = [
+    "ConvertOptions",
+    "ConvertResult",
+    "UnitTiming",
+    "convert",
+    "load_book",
+    "plan_book",
+    "read_options",
+    "render_plans",
+    "run_stages",
+]
 
 log = logging.getLogger(__name__)
 
@@ -127,52 +138,47 @@ class ConvertResult:
         return self.samples / SAMPLE_RATE
 
 
-def load_book(path: Path, options: ConvertOptions, reporter: Reporter) -> Book:
-    """Read an input file into the document model (only the chapters chosen)."""
-    book = read_path(
-        path,
-        ReadOptions(
-            lang=options.lang,
-            pauses=options.pauses,
-            reporter=reporter,
-            stage_directions=options.stage_directions,
-            choices=options.reading,
-        ),
+def read_options(options: ConvertOptions) -> ReadOptions:
+    """What a reader needs of a run's options."""
+    return ReadOptions(
+        lang=options.lang, pauses=options.pauses, stage_directions=options.stage_directions, choices=options.reading
     )
+
+
+def load_book(path: Path, options: ConvertOptions, reporter: Reporter, ledger: Ledger | None = None) -> Book:
+    """Read an input file into the document model (only the chapters chosen)."""
+    book = read_path(path, read_options(options), reporter, ledger)
     return select_chapters(book, options.reading.chapters)
 
 
-def plan_book(book: Book, options: ConvertOptions, reporter: Reporter) -> list[ChapterPlan]:
-    """Run the passes: sentences, phonemes, units."""
-    lang = options.lang or book.meta.language or "en-us"
-    plans = run_passes(
+def run_stages(
+    book: Book, options: ConvertOptions, reporter: Reporter, stop_after: str | None = None
+) -> Book | list[ChapterPlan]:
+    """Run the passes (up to ``stop_after``): voices, normalize, sentences, phonemes, units."""
+    return run_passes(
         book,
-        lang=lang,
+        lang=options.lang or book.meta.language or "en-us",
         unit_options=UnitOptions(pauses=options.pauses),
         reporter=reporter,
+        stop_after=stop_after,
         dialogue_voice=options.dialogue_voice,
         normalize_options=options.text_rules,
+        library=VoiceLibrary(options.voice_path),
     )
+
+
+def plan_book(book: Book, options: ConvertOptions, reporter: Reporter) -> list[ChapterPlan]:
+    """Run every pass: the chapter plans of the book."""
+    plans = run_stages(book, options, reporter)
     if not isinstance(plans, list):
         raise TypeError("run_passes without stop_after returns chapter plans")
     return plans
 
 
-def choose_voice(book: Book, options: ConvertOptions, library: VoiceLibrary) -> tuple[str, str]:
-    """The run's default voice and the reason for it."""
-    if options.voice:
-        return options.voice, "asked for with --voice"
-    if book.meta.voice:
-        return book.meta.voice, "named by the document"
-    from .hub import default_voice_for_run
-
-    return default_voice_for_run(library, no_network=options.offline)
-
-
 def make_synthesizer(book: Book, options: ConvertOptions, reporter: Reporter) -> tuple[Synthesizer, str]:
     """Engine, voices and cache for a run."""
     library = VoiceLibrary(options.voice_path)
-    voice, reason = choose_voice(book, options, library)
+    voice, reason = run_voice(options.voice, book.meta.voice, library)
     library.load(voice)
     engine = create_engine(
         options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline

@@ -5,7 +5,8 @@ Readers fill a ``Ledger`` while they read: the body text of each chapter as the 
 code blocks, alt text, page numbers), with its reason. Choices are not losses, so they are not
 reports and ``--strict`` does not fail on them. ``measure`` compares each chapter's source words
 with the words its segments will speak; any source word that is neither spoken nor skipped for a
-reason is listed as missing. ``audiobook inspect FILE --coverage`` prints the result.
+reason is listed as missing. ``audiobook inspect FILE --coverage`` prints the result (``Ledger`` and ``Skipped`` live in
+``diagnostics``, beside the reports).
 """
 
 from __future__ import annotations
@@ -13,27 +14,23 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from .model import Book, Chapter, Phonemes, Speech
-
-if TYPE_CHECKING:
-    from .config import ReadOptions
+from audiobook.diagnostics import Ledger, Skipped
+from audiobook.model import Book, Chapter, Phonemes, Speech
+from audiobook.normalize.numbers import cardinal
+from audiobook.normalize.roman import roman_value
+from audiobook.passes.select import parse_selection
 
 __all__ = [
-    "Skipped",
-    "Ledger",
     "ChapterCoverage",
     "Coverage",
     "words",
     "spoken_text",
     "measure",
-    "coverage_of",
     "format_coverage",
     "coverage_json",
-    "coverage_text",
 ]
 
 log = logging.getLogger(__name__)
@@ -44,49 +41,17 @@ _SHOWN_MISSING = 12
 """Missing words listed per chapter; the count covers them all."""
 
 
-@dataclass(frozen=True)
-class Skipped:
-    """Source content a reader chose not to speak, and why."""
-
-    reason: str
-    """Why: ``front matter: copyright page``, ``note``, ``code block``, ``alt text``..."""
-    text: str = ""
-    """The words left out (empty for an image without alt text)."""
-    where: str | None = None
-    """``file:line`` or ``book.epub!/path#anchor``."""
-    chapter: int | None = None
-    """Index of the chapter it stood in (in the book as read); ``None``: outside every chapter."""
-
-
-@dataclass
-class Ledger:
-    """What a reader saw of its source: each chapter's body text, and what it skipped by choice."""
-
-    source: dict[int, str] = field(default_factory=dict)
-    """Chapter index → that chapter's body text as written, markup removed."""
-    skipped: list[Skipped] = field(default_factory=list)
-    """Content left out by choice, in reading order."""
-
-    def skip(self, reason: str, text: str = "", where: str | None = None, chapter: int | None = None) -> None:
-        """Note one piece of content left out."""
-        text = " ".join(text.split())
-        self.skipped.append(Skipped(reason, text, where, chapter))
-        log.info("%s: skipped %s%s", where or "<input>", reason, f" ({len(text.split())} words)" if text else "")
-
-
 def words(text: str) -> list[str]:
     """The words of ``text`` for comparison: lowercased, punctuation dropped, numerals as words.
 
     Digits and Roman numerals in capitals become number words on both sides of a comparison, so
     a heading read as "Chapter fourteen" matches its source "CHAPTER XIV".
     """
-    from .readers.text import number_words, roman_value
-
     out: list[str] = []
     for token in _WORD.findall(text.translate(_INVISIBLE)):
         value = int(token) if token.isdigit() and len(token) <= 4 else roman_value(token)
         if value is not None and value < 10_000:
-            out.extend(_WORD.findall(number_words(value)))
+            out.extend(_WORD.findall(cardinal(value)))
         else:
             out.append(token.lower())
     return out
@@ -136,8 +101,6 @@ class Coverage:
 
 def measure(book: Book, ledger: Ledger, selection: str | None = None) -> Coverage:
     """Compare each chapter's source with what will be spoken; ``selection`` as ``--chapters``."""
-    from .selection import parse_selection
-
     chosen = set(parse_selection(selection, len(book.chapters))) if selection else set(range(len(book.chapters)))
     skipped = list(ledger.skipped)
     rows = []
@@ -191,14 +154,6 @@ def _unjoined(lost: list[str], left: Counter[str]) -> list[str]:
         else:
             out.append(word)
     return out
-
-
-def coverage_of(path: Path, options: ReadOptions) -> tuple[Book, Coverage]:
-    """Read ``path`` with ``options`` and measure it (the chapter selection is not applied)."""
-    from .readers import read_path
-
-    book = read_path(path, options)
-    return book, measure(book, options.ledger, options.choices.chapters)
 
 
 def _summary(items: list[Skipped]) -> dict[str, tuple[int, int]]:
@@ -262,11 +217,3 @@ def coverage_json(cov: Coverage) -> dict[str, Any]:
         ],
         "missing": cov.missing,
     }
-
-
-def coverage_text(path: Path, options: ReadOptions, as_json: bool = False) -> str:
-    """What ``inspect --coverage`` prints: the report, or its JSON form."""
-    import json
-
-    _, cov = coverage_of(path, options)
-    return json.dumps(coverage_json(cov), ensure_ascii=False, indent=1) if as_json else format_coverage(cov)

@@ -1,4 +1,4 @@
-"""One exception hierarchy and one exit-code table.
+"""One exception hierarchy; each class's ``exit_code`` is the one source of the CLI's exit codes.
 
 ``str(error)`` is the one line a user reads. Only the CLI catches, prints and exits.
 """
@@ -13,7 +13,6 @@ __all__ = [
     "SynthesisError",
     "EncodingError",
     "StrictError",
-    "EXIT_CODES",
 ]
 
 
@@ -76,8 +75,3 @@ class StrictError(AudiobookError):
 
     exit_code = 7
 
-
-EXIT_CODES: dict[type[AudiobookError], int] = {
-    cls: cls.exit_code
-    for cls in (AudiobookError, InputError, VoiceError, ModelError, SynthesisError, EncodingError, StrictError)
-}

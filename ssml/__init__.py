@@ -22,12 +22,13 @@ from .items import (
 )
 from .lexicon import Lexicon, Pronunciation, parse_lexicon, read_lexicon
 from .lower import lower
-from .parse import SSML_NS, Document, parse
+from .parse import SSML_NS, Document, parse, safe_parser
 from .values import DEFAULT_STRENGTHS, parse_pitch, parse_rate, parse_time, parse_volume
 from .xsampa import xsampa_to_ipa
 
 __all__ = [
     "SSMLError",
+    "safe_parser",
     "Diagnostic",
     "Ctx",
     "VoiceQuery",

@@ -15,7 +15,15 @@ from pathlib import Path
 from lxml import etree
 
 from .items import Diagnostic, SSMLError
-from .parse import _DECLARATION, _XML_DECL, Warn, _decode, _line_col, _parser, split_tag
+from .parse import (
+    _DECLARATION,
+    _XML_DECL,
+    Warn,
+    _decode,
+    _line_col,
+    safe_parser,
+    split_tag,
+)
 from .xsampa import xsampa_to_ipa
 
 __all__ = ["PLS_NS", "Pronunciation", "Lexicon", "split_text", "parse_lexicon", "read_lexicon"]
@@ -113,7 +121,7 @@ def parse_lexicon(data: str | bytes, *, source: str = "<lexicon>", strict: bool 
         raise SSMLError(f"<!{found.group(1).upper()}> declarations are refused in lexicons; remove it", source, line, column)
     try:
         # Blanked rather than cut, so line numbers stay true; lxml refuses a str that declares an encoding.
-        root = etree.fromstring(_XML_DECL.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text), _parser(recover=False))
+        root = etree.fromstring(_XML_DECL.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text), safe_parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
         raise SSMLError(f"malformed lexicon: {exc.msg}", source, line, column) from None

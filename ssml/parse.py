@@ -96,16 +96,22 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-def _parser(recover: bool) -> etree.XMLParser:
+def safe_parser(recover: bool = False, *, remove_comments: bool = False, huge_tree: bool = True) -> etree.XMLParser:
+    """An lxml parser that never reads a DTD, expands an entity or touches the network.
+
+    Every XML the project parses (SSML, PLS lexicons, EPUB package and content documents) goes
+    through this one factory, so the safety settings live in one place. ``huge_tree`` lifts
+    libxml2's 10 MB text-node limit, which would otherwise cut a long text without a word; the
+    bombs that limit guards against need entities, which are refused before parsing.
+    """
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        # Without it libxml2 cuts text nodes at 10 MB without a word (a long book in one <p>);
-        # the bombs its limits guard against need entities, which are refused before parsing.
-        huge_tree=True,
+        huge_tree=huge_tree,
         recover=recover,
+        remove_comments=remove_comments,
         remove_pis=True,
         collect_ids=False,
     )
@@ -169,7 +175,7 @@ def _recover(text: str) -> tuple[etree._Element, bool]:
     # The wrapper stays on line 1 with no newline, so every line number still matches the input.
     wrapped = f'<speak xmlns="{SSML_NS}"{declarations}>{fixed}</speak>'
     try:
-        root = etree.fromstring(wrapped, _parser(recover=True))
+        root = etree.fromstring(wrapped, safe_parser(recover=True))
     except etree.XMLSyntaxError:
         root = None
     if root is None:
@@ -218,7 +224,7 @@ def parse(
         return Document(etree.Element(f"{{{SSML_NS}}}speak"), text, source, wrapped=True)
     wrapped = False
     try:
-        root = etree.fromstring(text, _parser(recover=False))
+        root = etree.fromstring(text, safe_parser())
     except etree.XMLSyntaxError as exc:
         message = re.sub(r", line \d+, column \d+$", "", exc.msg or "syntax error")
         line, column = exc.position if exc.position else (None, None)

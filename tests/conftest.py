@@ -13,7 +13,7 @@ SAMPLES = ROOT / "samples"
 
 def official_voices_available() -> bool:
     """Whether the voice search path holds af_heart (CI points it at the official packs)."""
-    from audiobook.voicepacks import VoiceLibrary
+    from voices.packs import VoiceLibrary
 
     return VoiceLibrary().has("af_heart")
 
@@ -31,7 +31,7 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture(scope="session")
 def engine():
     """The real Kokoro ONNX engine."""
-    from audiobook.engines.onnx import OnnxEngine
+    from audiobook.synthesis.engines.onnx import OnnxEngine
 
     return OnnxEngine()
 
@@ -39,7 +39,7 @@ def engine():
 @pytest.fixture(scope="session")
 def library():
     """The voice library on the configured search path."""
-    from audiobook.voicepacks import VoiceLibrary
+    from voices.packs import VoiceLibrary
 
     return VoiceLibrary()
 

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from tone_engine import buzz, render, synthesizer, unit
 
-from audiobook.acx import check_file, measure_file
-from audiobook.loudness import room_tone
 from audiobook.model import Metadata
-from audiobook.output import OutputOptions, write_audiobook
+from audiobook.output.acx import check_file, measure_file
+from audiobook.output.assemble import OutputOptions, write_audiobook
+from audiobook.output.loudness import room_tone
+from audiobook.output.writers import open_writer
 from audiobook.plan import ChapterPlan, Pause
-from audiobook.writers import open_writer
 
 RATE = 24_000
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from audio_checks import RATE, read_wav
+
 from audiobook.config import ReadOptions
 from audiobook.convert import ConvertOptions, convert
+from audiobook.diagnostics import Reporter
 from audiobook.model import Audio, Speech
 from audiobook.readers import read_path
 
@@ -32,21 +33,21 @@ def test_local_audio_file_is_resolved_next_to_the_document(tmp_path):
     chime(tmp_path / "chime.wav")
     src = tmp_path / "a.ssml"
     src.write_text('<speak>Listen.<audio src="chime.wav">a chime</audio>Done.</speak>')
-    opts = ReadOptions()
-    audio = [s for s in segments(read_path(src, opts)) if isinstance(s, Audio)]
+    reporter = Reporter()
+    audio = [s for s in segments(read_path(src, ReadOptions(), reporter)) if isinstance(s, Audio)]
     assert len(audio) == 1 and audio[0].src == str(tmp_path / "chime.wav")
-    assert not opts.reporter.reports
+    assert not reporter.reports
 
 
 @pytest.mark.parametrize("src", ["missing.wav", "https://example.com/chime.mp3"])
 def test_missing_or_remote_audio_speaks_its_fallback(tmp_path, src):
     doc = tmp_path / "a.ssml"
     doc.write_text(f'<speak>Listen.<audio src="{src}">the bell rings</audio>Done.</speak>')
-    opts = ReadOptions()
-    segs = segments(read_path(doc, opts))
+    reporter = Reporter()
+    segs = segments(read_path(doc, ReadOptions(), reporter))
     assert not any(isinstance(s, Audio) for s in segs)
     assert any(isinstance(s, Speech) and "the bell rings" in s.text for s in segs)
-    assert [r.code for r in opts.reporter.reports] == ["audio-missing"]
+    assert [r.code for r in reporter.reports] == ["audio-missing"]
 
 
 @pytest.mark.slow

@@ -10,11 +10,15 @@ import pytest
 from audiobook.cli import main
 from audiobook.config import ReadChoices, ReadOptions
 from audiobook.convert import ConvertOptions, load_book
-from audiobook.coverage import coverage_of, format_coverage, measure, words
-from audiobook.diagnostics import Reporter
+from audiobook.coverage import format_coverage, measure, words
+from audiobook.diagnostics import Ledger, Reporter
 from audiobook.errors import InputError
+from audiobook.passes.select import (
+    format_chapter_list,
+    parse_selection,
+    select_chapters,
+)
 from audiobook.readers import read_path
-from audiobook.selection import format_chapter_list, parse_selection, select_chapters
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 EPUB = SAMPLES / "tide-clock.epub"
@@ -75,8 +79,9 @@ def test_words_compare_numerals_as_spoken() -> None:
 
 
 def test_coverage_report_lists_what_is_skipped_and_why() -> None:
-    options = ReadOptions(choices=ReadChoices(chapters="2"))
-    _, cov = coverage_of(EPUB, options)
+    ledger = Ledger()
+    book = read_path(EPUB, ReadOptions(choices=ReadChoices(chapters="2")), Reporter(), ledger)
+    cov = measure(book, ledger, "2")
     assert [(c.number, c.selected, c.missing) for c in cov.chapters] == [(1, False, ()), (2, True, ()), (3, False, ())]
     text = format_coverage(cov)
     assert "front matter: copyright page: 1 item, 15 words" in text
@@ -86,10 +91,10 @@ def test_coverage_report_lists_what_is_skipped_and_why() -> None:
 
 
 def test_coverage_flags_words_lost_without_a_reason() -> None:
-    options = ReadOptions()
-    book = read_path(MARKDOWN, options)
-    options.ledger.source[0] += " vanished words"
-    cov = measure(book, options.ledger)
+    ledger = Ledger()
+    book = read_path(MARKDOWN, ReadOptions(), Reporter(), ledger)
+    ledger.source[0] += " vanished words"
+    cov = measure(book, ledger)
     assert cov.chapters[0].missing == ("vanished", "words") and cov.missing == 2
     assert "MISSING 2 words: vanished words" in format_coverage(cov)
 

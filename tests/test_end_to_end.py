@@ -10,10 +10,17 @@ import time
 
 import numpy as np
 import pytest
-
-from audio_checks import chapters, decode, duration, inner_silences, read_wav, word_error_rate
-from audiobook.convert import ConvertOptions, convert
+from audio_checks import (
+    chapters,
+    decode,
+    duration,
+    inner_silences,
+    read_wav,
+    word_error_rate,
+)
 from conftest import SAMPLES, official_voices_available
+
+from audiobook.convert import ConvertOptions, convert
 
 pytestmark = pytest.mark.slow
 
@@ -101,12 +108,13 @@ def test_short_sentences_and_first_words_are_spoken(tmp_path, whisper):
 
 
 def test_no_voiced_junk_after_final_punctuation(tmp_path, engine, library):
-    from audiobook.cache import ClipCache
     from audiobook.diagnostics import Reporter
-    from audiobook.passes.g2p import phonemize, to_vocab
+    from audiobook.passes.g2p import phonemize
     from audiobook.plan import Unit
-    from audiobook.render import speech_bounds, trim_clip
-    from audiobook.synthesize import Synthesizer
+    from audiobook.synthesis.cache import ClipCache
+    from audiobook.synthesis.clips import speech_bounds, trim_clip
+    from audiobook.synthesis.synthesizer import Synthesizer
+    from audiobook.vocab import to_vocab
 
     synth = Synthesizer(engine, library, ClipCache(None), default_voice="jf_alpha")
     for text in ("The paw!", "Really?", "It is over."):

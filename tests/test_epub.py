@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,8 @@ from epubkit import (
 )
 
 from audiobook.config import ReadChoices, ReadOptions
-from audiobook.coverage import Ledger, measure
-from audiobook.diagnostics import Reporter
+from audiobook.coverage import measure
+from audiobook.diagnostics import Ledger, Reporter
 from audiobook.errors import InputError, StrictError
 from audiobook.model import Block, Book, Break, Chapter, Phonemes, Speech
 from audiobook.readers import epub, xhtml
@@ -34,13 +35,22 @@ SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "tide-clock.epub"
 
 
 def read(data: bytes, strict: bool = False, **choices: object) -> tuple[Book, Reporter]:
-    book, options = read_with(data, strict, **choices)
-    return book, options.reporter
+    book, run = read_with(data, strict, **choices)
+    return book, run.reporter
 
 
-def read_with(data: bytes, strict: bool = False, **choices: object) -> tuple[Book, ReadOptions]:
-    options = ReadOptions(source="book.epub", reporter=Reporter(strict=strict), choices=ReadChoices(**choices))  # type: ignore[arg-type]
-    return epub.read(data, options), options
+@dataclass
+class Run:
+    """What a reading filled beside its options: the reports and the ledger."""
+
+    reporter: Reporter
+    ledger: Ledger
+
+
+def read_with(data: bytes, strict: bool = False, **choices: object) -> tuple[Book, Run]:
+    options = ReadOptions(source="book.epub", choices=ReadChoices(**choices))  # type: ignore[arg-type]
+    run = Run(Reporter(strict=strict), Ledger())
+    return epub.read(data, options, run.reporter, run.ledger), run
 
 
 def skipped(ledger: Ledger) -> list[tuple[str, str, int | None]]:

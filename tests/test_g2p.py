@@ -15,13 +15,8 @@ from audiobook.model import (
     Phonemes,
     Speech,
 )
-from audiobook.passes.g2p import (
-    VOCAB,
-    phonemize,
-    phonemize_book,
-    phonemize_many,
-    to_vocab,
-)
+from audiobook.passes.g2p import phonemize, phonemize_book, phonemize_many
+from audiobook.vocab import VOCAB, to_vocab
 
 
 def kokoro(text: str, lang: str = "en-us", reporter: Reporter | None = None) -> str:

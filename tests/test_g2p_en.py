@@ -9,9 +9,10 @@ from audio_checks import hard_set
 
 from audiobook.diagnostics import Reporter
 from audiobook.normalize import NormalizeOptions, expand
-from audiobook.passes.g2p import VOCAB, phonemize_english
+from audiobook.passes.g2p import phonemize_english
 from audiobook.passes.g2p_en import lexicon, phonemize_words, tokenize
 from audiobook.passes.normalize import normalize_text
+from audiobook.vocab import VOCAB
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,9 @@ from audio_checks import inner_silences, read_wav
 from imageio_ffmpeg import get_ffmpeg_exe
 from tone_engine import buzz, render, synthesizer, unit
 
-from audiobook.loudness import (
+from audiobook.model import Metadata
+from audiobook.output.assemble import OutputOptions, write_audiobook
+from audiobook.output.loudness import (
     LoudnessMeter,
     k_weighting,
     limit,
@@ -22,8 +24,6 @@ from audiobook.loudness import (
     room_tone,
     true_peak_envelope,
 )
-from audiobook.model import Metadata
-from audiobook.output import OutputOptions, write_audiobook
 from audiobook.plan import ChapterPlan, Pause
 
 RATE = 24_000
@@ -234,7 +234,7 @@ def test_real_speech_is_normalized_click_free_with_exact_pauses(tmp_path, tmp_pa
 
 
 def test_without_the_cache_both_passes_still_hear_the_same_clips(tmp_path):
-    from audiobook.cache import ClipCache
+    from audiobook.synthesis.cache import ClipCache
 
     synth = synthesizer(tmp_path / "unused", {"jf_alpha": 0.1})
     synth.cache = ClipCache(None)

@@ -11,6 +11,7 @@ the ``.json`` sets the reader's choices (``{"code_blocks": "read"}``).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 from audiobook.config import ReadChoices, ReadOptions
 from audiobook.coverage import measure
-from audiobook.diagnostics import Reporter
+from audiobook.diagnostics import Ledger, Reporter
 from audiobook.errors import StrictError
 from audiobook.model import Audio, Book, Break, Context, Mark, Phonemes, Segment, Speech
 from audiobook.readers import markdown, read_path
@@ -71,9 +72,18 @@ def book_form(book: Book, reporter: Reporter, skipped: list[Any] | None = None) 
     }
 
 
-def read_case(path: Path, choices: dict[str, Any]) -> tuple[Book, ReadOptions]:
+@dataclass
+class Run:
+    """What a reading filled beside its options: the reports and the ledger."""
+
+    reporter: Reporter = field(default_factory=Reporter)
+    ledger: Ledger = field(default_factory=Ledger)
+
+
+def read_case(path: Path, choices: dict[str, Any]) -> tuple[Book, Run]:
     options = ReadOptions(source=f"{path.stem}.md", choices=ReadChoices(**choices))
-    return markdown.read(path.read_bytes(), options), options
+    run = Run()
+    return markdown.read(path.read_bytes(), options, run.reporter, run.ledger), run
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -94,9 +104,9 @@ def test_fixture_coverage(path: Path) -> None:
 
 
 def test_strict_mode_names_file_and_line() -> None:
-    options = ReadOptions(source="bad.md", reporter=Reporter(strict=True))
+    options = ReadOptions(source="bad.md")
     with pytest.raises(StrictError) as caught:
-        markdown.read(b"# T\n\nText.\n\nThen <break time='soon'/> more.\n", options)
+        markdown.read(b"# T\n\nText.\n\nThen <break time='soon'/> more.\n", options, Reporter(strict=True))
     assert str(caught.value).startswith("bad.md:5: ")
 
 
@@ -108,15 +118,15 @@ def test_front_matter_keeps_line_numbers() -> None:
 
 
 def test_bad_front_matter_is_reported_not_read() -> None:
-    options = ReadOptions(source="y.md")
-    book = markdown.read(b"---\ntitle: [unclosed\n---\n\nBody.\n", options)
+    options = Run()
+    book = markdown.read(b"---\ntitle: [unclosed\n---\n\nBody.\n", ReadOptions(source="y.md"), options.reporter)
     assert [r.code for r in options.reporter.reports] == ["front-matter"]
     assert [segment(s) for s in book.chapters[0].blocks[0].segments] == ["Body."]
 
 
 def test_sample_three_chapters() -> None:
-    options = ReadOptions()
-    book = read_path(ROOT / "samples" / "three-chapters.md", options)
+    options = Run()
+    book = read_path(ROOT / "samples" / "three-chapters.md", ReadOptions(), options.reporter)
     assert options.reporter.reports == []
     assert book.meta.title and book.meta.authors and book.meta.language == "en-us"
     assert len(book.chapters) == 3
@@ -171,12 +181,14 @@ def test_pause_shortcuts_lower_to_the_same_breaks_as_ssml(shortcut: str, ssml: s
 def test_bad_pause_is_reported_and_strict_fails() -> None:
     with pytest.raises(StrictError, match="p.md:3"):
         markdown.read(
-            b"# T\n\nWait [pause forever] here.\n", ReadOptions(source="p.md", reporter=Reporter(strict=True))
+            b"# T\n\nWait [pause forever] here.\n", ReadOptions(source="p.md"), Reporter(strict=True)
         )
 
 
 def test_skipped_by_choice_is_not_a_strict_error() -> None:
-    options = ReadOptions(source="c.md", reporter=Reporter(strict=True))
-    book = markdown.read(b"# T\n\n![map](m.png)\n\n```\ncode\n```\n\nText.\n", options)
+    options = Run(Reporter(strict=True))
+    book = markdown.read(
+        b"# T\n\n![map](m.png)\n\n```\ncode\n```\n\nText.\n", ReadOptions(source="c.md"), options.reporter, options.ledger
+    )
     assert [s.reason for s in options.ledger.skipped] == ["alt text", "code block"]
     assert [c.title for c in book.chapters] == ["T"]

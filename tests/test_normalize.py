@@ -15,9 +15,10 @@ from audiobook.model import Block, Book, Chapter, Context, Metadata, Phonemes, S
 from audiobook.normalize import RULES, NormalizeOptions, expand, say_as, shipped_lexicon
 from audiobook.normalize.numbers import cardinal, fraction, ordinal, year
 from audiobook.passes import run_passes
-from audiobook.passes.g2p import phonemize, to_vocab
+from audiobook.passes.g2p import phonemize
 from audiobook.passes.normalize import normalize, normalize_text
 from audiobook.passes.sentences import split_sentences
+from audiobook.vocab import to_vocab
 
 FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from audiobook.render import TrimSettings, apply_gain, silence, speech_bounds, trim_clip
+from audiobook.synthesis.clips import (
+    TrimSettings,
+    apply_gain,
+    silence,
+    speech_bounds,
+    trim_clip,
+)
 
 RATE = 24_000
 

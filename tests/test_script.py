@@ -46,7 +46,7 @@ def test_script_fixtures(name):
     path = FIXTURES / name
     expected = json.loads(path.with_name(path.name.split(".")[0] + ".json").read_text(encoding="utf-8"))
     reporter = Reporter()
-    book = read_path(path, ReadOptions(reporter=reporter))
+    book = read_path(path, ReadOptions(), reporter)
     assert _lines(book) == expected
     assert not reporter.reports
 
@@ -116,7 +116,7 @@ def test_reports_name_the_script_lines(tmp_path):
         '---\ncast:\n  ALICE: jf_alpha\n---\n\n# One\n\nALICE: Look.\n\nALICE: Wait <break time="abc"/> here.\n'
     )
     reporter = Reporter()
-    read_path(src, ReadOptions(reporter=reporter))
+    read_path(src, ReadOptions(), reporter)
     assert [r.where for r in reporter.reports if r.code == "bad-value"] == [f"{src}:10"]
 
 
@@ -165,23 +165,25 @@ def test_dialogue_voice_reads_quoted_speech_only_when_asked():
 
 
 def test_voice_follows_the_language_unless_pinned(tmp_path, monkeypatch, library):
-    from audiobook.cache import ClipCache
     from audiobook.plan import Unit
-    from audiobook.synthesize import Synthesizer
-    from audiobook.voicepacks import VoiceLibrary
+    from audiobook.synthesis.cache import ClipCache
+    from audiobook.synthesis.synthesizer import Synthesizer
+    from voices.packs import VoiceLibrary
 
-    # A pack named by the official convention (a = American English) stands in for af_heart.
-    np.save(tmp_path / "af_stand_in.npy", library.load("jf_nezumi").rows)
+    # A pack named by the official convention (e = Spanish) is the only Spanish voice on disk.
+    np.save(tmp_path / "ef_stand_in.npy", library.load("jf_nezumi").rows)
     monkeypatch.setenv("AUDIOBOOK_VOICE_PATH", str(tmp_path))
     lib = VoiceLibrary()
-    english = Unit("hˈɛloʊ", "hello", None, "en-gb")
+    spanish = Unit("ˈola", "hola", None, "es")
     japanese = Unit("koɲɲitɕiwa", "konnichiwa", None, "ja")
     free = Synthesizer(None, lib, ClipCache(None), default_voice="jm_kumo", pinned=False)  # type: ignore[arg-type]
     assert free.voice_name(japanese) == "jm_kumo"
-    assert free.voice_name(english) == "af_stand_in"
-    assert len(free.notices) == 1 and "af_stand_in reads the en-gb text" in free.notices[0]
+    assert free.voice_name(spanish) == "ef_stand_in"
+    assert len(free.notices) == 1 and "ef_stand_in reads the es text" in free.notices[0]
+    # English text finds an English voice of the same gender among those that ship with the package.
+    assert free.voice_name(Unit("hˈɛloʊ", "hello", None, "en-gb")) == "bm_george"
     pinned = Synthesizer(None, lib, ClipCache(None), default_voice="jm_kumo", pinned=True)  # type: ignore[arg-type]
-    assert pinned.voice_name(english) == "jm_kumo"
+    assert pinned.voice_name(spanish) == "jm_kumo"
     # A voice named by markup is the author's choice, whatever the language.
     assert free.voice_name(Unit("hˈɛloʊ", "hello", "jf_alpha", "en-us")) == "jf_alpha"
 

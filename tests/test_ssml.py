@@ -324,15 +324,15 @@ def test_reader_title_from_file_stem_and_language_from_options() -> None:
 
 
 def test_reader_reports_with_file_line_column() -> None:
-    options = ReadOptions(source="w.ssml")
-    ssml_reader.read(b"<speak>\n  <blink>x</blink></speak>", options)
-    assert [(r.code, r.where) for r in options.reporter.reports] == [("unknown-element", "w.ssml:2:3")]
+    reporter = Reporter()
+    ssml_reader.read(b"<speak>\n  <blink>x</blink></speak>", ReadOptions(source="w.ssml"), reporter)
+    assert [(r.code, r.where) for r in reporter.reports] == [("unknown-element", "w.ssml:2:3")]
 
 
 def test_reader_strict_error_is_input_error() -> None:
-    options = ReadOptions(source="s.ssml", reporter=Reporter(strict=True))
+    options = ReadOptions(source="s.ssml")
     with pytest.raises(InputError) as caught:
-        ssml_reader.read(b"<speak>\n<p>open</speak>", options)
+        ssml_reader.read(b"<speak>\n<p>open</speak>", options, Reporter(strict=True))
     assert (caught.value.file, caught.value.line) == ("s.ssml", 2)
     assert str(caught.value).startswith("s.ssml:2:")
 
@@ -344,9 +344,9 @@ def test_reader_refuses_entities_as_input_error() -> None:
 
 
 def test_sample_two_voices() -> None:
-    options = ReadOptions()
-    book = read_path(SAMPLES / "two-voices.ssml", options)
-    assert options.reporter.reports == []
+    reporter = Reporter()
+    book = read_path(SAMPLES / "two-voices.ssml", ReadOptions(), reporter)
+    assert reporter.reports == []
     segments = [s for b in book.chapters[0].blocks for s in b.segments]
     voices = {s.ctx.voice for s in segments if isinstance(s, Speech)}
     assert voices == {"jf_alpha", "jm_kumo"}

@@ -13,36 +13,33 @@ from conftest import official_voices_available
 
 import ssml
 from audiobook.cli import main
+from audiobook.cli.ssml import validate
 from audiobook.config import SAMPLE_RATE, ReadOptions, UnitOptions
 from audiobook.diagnostics import Reporter
-from audiobook.model import Audio, Phonemes, Speech
+from audiobook.model import Audio, Phonemes, Speech, beep_ms, beep_src, is_beep
 from audiobook.passes import run_passes
+from audiobook.passes.prosody import share_durations, stress
+from audiobook.passes.voices import resolve_voices
 from audiobook.plan import Pause, Unit
-from audiobook.prosody import (
-    beep,
-    beep_ms,
-    beep_src,
-    is_beep,
-    share_durations,
-    shift_pitch,
-    stress,
-)
 from audiobook.readers import read_path
 from audiobook.readers import ssml as ssml_reader
-from audiobook.ssml_cli import validate
+from audiobook.synthesis.effects import beep, shift_pitch
+from voices.packs import VoiceLibrary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ssml"
 
 
 def read(text: str, tmp_path: Path | None = None) -> tuple[list, Reporter]:
-    options = ReadOptions(source="t.ssml", base_dir=tmp_path)
-    book = ssml_reader.read(text.encode(), options)
-    return [s for b in book.chapters[0].blocks for s in b.segments], options.reporter
+    """Read a document and answer its voice requests from the voices on disk, as a run does."""
+    reporter = Reporter()
+    book = ssml_reader.read(text.encode(), ReadOptions(source="t.ssml", base_dir=tmp_path), reporter)
+    book = resolve_voices(book, VoiceLibrary(), reporter)
+    return [s for b in book.chapters[0].blocks for s in b.segments], reporter
 
 
 @pytest.fixture
 def embedded_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the five voices that ship with the install are on the voice path."""
+    """Only the voices that ship with the install are on the voice path."""
     monkeypatch.setenv("AUDIOBOOK_VOICE_PATH", str(tmp_path / "no-voices"))
     monkeypatch.setenv("AUDIOBOOK_CACHE", str(tmp_path / "cache"))
 
@@ -52,7 +49,7 @@ def embedded_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_voice_by_gender_picks_a_voice_on_disk_and_restores_the_outer_one(embedded_only: None) -> None:
     segs, reporter = read(
-        '<speak><voice name="jf_alpha">Before. <voice gender="male">Middle.</voice> After.</voice></speak>'
+        '<speak><voice name="jf_alpha">Before. <voice gender="male" languages="ja">Middle.</voice> After.</voice></speak>'
     )
     assert [(s.text, s.ctx.voice) for s in segs] == [
         ("Before. ", "jf_alpha"),
@@ -63,7 +60,10 @@ def test_voice_by_gender_picks_a_voice_on_disk_and_restores_the_outer_one(embedd
 
 
 def test_voice_variant_counts_among_the_matches(embedded_only: None) -> None:
-    segs, _ = read('<speak><voice gender="female">One.</voice><voice gender="female" variant="2">Two.</voice></speak>')
+    segs, _ = read(
+        '<speak><voice gender="female" languages="ja">One.</voice>'
+        '<voice gender="female" languages="ja" variant="2">Two.</voice></speak>'
+    )
     first, second = (s.ctx.voice for s in segs)
     assert first != second and first.startswith("jf_") and second.startswith("jf_")
 
@@ -83,10 +83,10 @@ def test_unmet_voice_request_is_reported_once_where_the_voice_stood(embedded_onl
 
 
 def test_voice_language_falls_back_to_gender_with_a_report(embedded_only: None) -> None:
-    segs, reporter = read('<speak><voice languages="en-US" gender="male">Hello.</voice></speak>')
-    assert segs[0].ctx.voice == "jm_kumo"
+    segs, reporter = read('<speak><voice languages="fr-FR" gender="male">Bonjour.</voice></speak>')
+    assert segs[0].ctx.voice == "am_michael"
     assert [r.code for r in reporter.reports] == ["voice-unmatched"]
-    assert "en-us" in reporter.reports[0].message
+    assert "fr-fr" in reporter.reports[0].message
 
 
 def test_voice_by_language_and_gender_with_official_voices() -> None:
@@ -136,11 +136,11 @@ def test_lexicon_beside_the_document_is_applied_in_lookup(tmp_path: Path) -> Non
     (tmp_path / "names.pls").write_bytes((FIXTURES / "lexicons" / "names.pls").read_bytes())
     doc = tmp_path / "doc.ssml"
     doc.write_text('<speak><lexicon uri="names.pls" xml:id="n"/><lookup ref="n">Hello Siobhan.</lookup></speak>')
-    options = ReadOptions()
-    book = read_path(doc, options)
+    reporter = Reporter()
+    book = read_path(doc, ReadOptions(), reporter)
     segs = book.chapters[0].blocks[0].segments
     assert any(isinstance(s, Phonemes) and s.override and s.text == "Siobhan" and s.ph == "ʃəˈvɔːn" for s in segs)
-    assert options.reporter.reports == []
+    assert reporter.reports == []
 
 
 def plan_of(text: str) -> list:

@@ -7,13 +7,12 @@ duration fitted to its time, emphasis, break strengths, and the beep of an exple
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from audio_checks import RATE, read_wav, silences
 
 from audiobook.convert import ConvertOptions, ConvertResult, convert
-from audiobook.output import OutputOptions
+from audiobook.output.assemble import OutputOptions
 
 pytestmark = pytest.mark.slow
 

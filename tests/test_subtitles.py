@@ -12,9 +12,9 @@ from tone_engine import render, synthesizer, unit
 
 from audiobook.errors import EncodingError
 from audiobook.model import Metadata
-from audiobook.output import OutputOptions, write_audiobook
+from audiobook.output.assemble import OutputOptions, write_audiobook
+from audiobook.output.timings import Cue, subtitle_text
 from audiobook.plan import Bookmark, ChapterPlan, Pause
-from audiobook.subtitles import Cue, subtitle_text
 
 RATE = 24_000
 

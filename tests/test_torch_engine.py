@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audiobook.engines import create_engine
 from audiobook.errors import ModelError
-from audiobook.synthesize import vocabulary
+from audiobook.synthesis.engines import create_engine
+from audiobook.vocab import token_ids
 
 FRAME = 600
 """Samples per predicted duration frame (25 ms at 24 kHz)."""
@@ -56,7 +56,7 @@ def _config() -> dict:
             "num_hidden_layers": 2,
             "dropout": 0.1,
         },
-        "vocab": vocabulary(),
+        "vocab": token_ids(),
     }
 
 
@@ -65,7 +65,7 @@ def checkpoint(tmp_path_factory) -> Path:
     """A random-weight checkpoint in the official layout, with its config.json beside it."""
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    from audiobook.engines.torch import PARTS, load_kmodel_class
+    from audiobook.synthesis.engines.torch import PARTS, load_kmodel_class
 
     try:
         kmodel = load_kmodel_class()
@@ -95,7 +95,7 @@ def _style(library) -> np.ndarray:
 
 
 def test_random_checkpoint_in_the_official_layout_speaks(torch_engine, library):
-    tokens = [vocabulary()[c] for c in "hɛlˈO wˈɜɹld, ðɪs ɪz ə tˈɛst."]
+    tokens = [token_ids()[c] for c in "hɛlˈO wˈɜɹld, ðɪs ɪz ə tˈɛst."]
     audio = torch_engine.synthesize(tokens, _style(library), 1.0)
     assert audio.dtype == np.float32 and audio.ndim == 1
     assert np.isfinite(audio).all() and np.abs(audio).max() > 0
@@ -107,7 +107,7 @@ def test_random_checkpoint_in_the_official_layout_speaks(torch_engine, library):
 
 
 def test_speed_reaches_the_duration_predictor(torch_engine, library):
-    tokens = [vocabulary()[c] for c in "ðə lˈItˌhWs kˈipəɹ klˈImd ðə stˈɛɹz."]
+    tokens = [token_ids()[c] for c in "ðə lˈItˌhWs kˈipəɹ klˈImd ðə stˈɛɹz."]
     slow = torch_engine.synthesize(tokens, _style(library), 0.5)
     fast = torch_engine.synthesize(tokens, _style(library), 2.0)
     # Durations are divided by the speed and rounded (at least one frame a token).
@@ -154,7 +154,7 @@ def test_a_device_that_is_absent_is_a_one_line_error(checkpoint):
 
 
 def test_missing_config_beside_the_checkpoint_is_named(tmp_path):
-    from audiobook.engines.torch import locate
+    from audiobook.synthesis.engines.torch import locate
 
     (tmp_path / "kokoro-v1_0.pth").write_bytes(b"")
     with pytest.raises(ModelError, match="config.json is not beside the checkpoint"):
@@ -162,7 +162,7 @@ def test_missing_config_beside_the_checkpoint_is_named(tmp_path):
 
 
 def test_offline_without_a_checkpoint_says_to_pass_one(monkeypatch):
-    from audiobook.engines.torch import locate
+    from audiobook.synthesis.engines.torch import locate
 
     monkeypatch.setenv("AUDIOBOOK_OFFLINE", "1")
     with pytest.raises(ModelError, match="offline mode forbids downloading them: pass --model PATH"):

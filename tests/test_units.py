@@ -22,8 +22,8 @@ from audiobook.model import (
     book_from_json,
 )
 from audiobook.passes import STAGE_NAMES, run_passes
-from audiobook.passes.g2p import VOCAB
 from audiobook.plan import Bookmark, Insert, Pause, Unit
+from audiobook.vocab import VOCAB
 
 FIXTURES = Path(__file__).parent / "fixtures" / "passes"
 
@@ -145,7 +145,7 @@ def test_stop_after_returns_the_book() -> None:
     book = Book(Metadata(), (Chapter("One", (para(Speech("Hi there. Bye.")),)),))
     out = run_passes(book, stop_after="sentences")
     assert isinstance(out, Book)
-    assert STAGE_NAMES == ("normalize", "sentences", "phonemes", "units")
+    assert STAGE_NAMES == ("voices", "normalize", "sentences", "phonemes", "units")
 
 
 def _describe(item: object) -> str:

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import voices as catalogue_pkg
 from audiobook.errors import VoiceError
-from audiobook.voicepacks import VoiceLibrary, load_pack_file, parse_blend
+from voices import catalogue as catalogue_pkg
+from voices.packs import VoiceLibrary, load_pack_file, parse_blend
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "voices"
 
@@ -17,7 +17,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "voices"
 def test_catalogue_lists_every_official_voice_with_checksums():
     cat = catalogue_pkg.catalogue()
     assert len(cat) == 54
-    assert sum(1 for v in cat.values() if v.embedded) == 5
+    assert sum(1 for v in cat.values() if v.embedded) == 13
     heart = cat["af_heart"]
     assert (heart.language, heart.gender) == ("en-us", "female")
     assert heart.hub is not None and len(heart.hub.sha256) == 64
@@ -26,12 +26,31 @@ def test_catalogue_lists_every_official_voice_with_checksums():
 
 def test_embedded_voices_load_offline(monkeypatch):
     monkeypatch.delenv("AUDIOBOOK_VOICE_PATH", raising=False)
+    from voices.choice import default_voice
+
     lib = VoiceLibrary()
-    for name in ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"):
+    shipped = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
+    english = ("af_heart", "af_bella", "af_nicole", "am_michael", "am_fenrir", "bf_emma", "bm_george", "bm_fable")
+    for name in shipped + english:
         pack = lib.load(name)
         assert pack.rows.shape == (510, 256) and pack.rows.dtype == np.float32
-    assert lib.default_voice()[0] == "jf_alpha"
-    assert "af_heart is not on disk" in lib.default_voice()[1]
+        assert lib.available()[name] == "embedded"
+    assert default_voice(lib) == ("af_heart", "ships with audiobook")
+
+
+def test_shipped_english_packs_are_the_official_files():
+    """Each pack in the package is byte for byte the hub's file (its SHA-256 in the catalogue)."""
+    import hashlib
+    from importlib import resources
+
+    packs = resources.files("voices") / "packs"
+    for name, info in catalogue_pkg.catalogue().items():
+        if info.embedded is None or info.embedded.package != "voices":
+            continue
+        data = (packs / f"{name}.pt").read_bytes()
+        assert info.hub is not None and hashlib.sha256(data).hexdigest() == info.hub.sha256 == info.embedded.sha256
+        assert len(data) == info.hub.size
+    assert "Apache License" in (packs / "LICENSE").read_text() and "hexgrad/Kokoro-82M" in (packs / "NOTICE").read_text()
 
 
 def test_style_row_follows_phoneme_count():
@@ -114,8 +133,8 @@ def test_bad_voice_names_are_one_line_errors(spec, message, monkeypatch):
 
 def test_official_voice_not_on_disk_says_how_to_get_it(monkeypatch):
     monkeypatch.delenv("AUDIOBOOK_VOICE_PATH", raising=False)
-    with pytest.raises(VoiceError, match="audiobook voices pull bf_emma"):
-        VoiceLibrary().load("bf_emma")
+    with pytest.raises(VoiceError, match="audiobook voices pull bf_isabella"):
+        VoiceLibrary().load("bf_isabella")
 
 
 def test_wrong_shape_is_refused(tmp_path):
@@ -149,42 +168,19 @@ def empty_voice_path(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("how", ["env", "flag"])
-def test_offline_falls_back_to_an_embedded_voice_without_a_socket(how, monkeypatch, empty_voice_path, no_network):
-    from audiobook.hub import default_voice_for_run
+def test_offline_the_default_voice_is_af_heart_without_a_socket(how, monkeypatch, empty_voice_path, no_network):
+    from audiobook.convert import ConvertOptions, make_synthesizer
+    from audiobook.diagnostics import Reporter
+    from audiobook.model import Book, Metadata
 
     if how == "env":
         monkeypatch.setenv("AUDIOBOOK_OFFLINE", "1")
-    voice, reason = default_voice_for_run(VoiceLibrary(), no_network=how == "flag")
-    assert voice == "jf_alpha"
-    assert reason == "af_heart is not on disk (offline mode forbids downloading it); using the embedded jf_alpha"
-
-
-def test_a_failed_first_download_is_tried_once(monkeypatch, empty_voice_path):
-    import socket
-
-    pytest.importorskip("huggingface_hub")
-    from audiobook.hub import default_voice_for_run
-
-    # A port on this machine that nobody listens on: the connection is refused at once.
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
-    voice, reason = default_voice_for_run(VoiceLibrary())
-    assert voice == "jf_alpha" and "the download failed: cannot reach 127.0.0.1" in reason
-    assert "\n" not in reason
-
-    def refuse(*args, **kwargs):
-        pytest.fail("a second download was attempted")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    voice, reason = default_voice_for_run(VoiceLibrary())
-    assert voice == "jf_alpha" and "an earlier download failed" in reason and "voices pull af_heart" in reason
+    synth, reason = make_synthesizer(Book(Metadata(), ()), ConvertOptions(offline=how == "flag"), Reporter())
+    assert (synth.default_voice, reason) == ("af_heart", "ships with audiobook")
 
 
 def test_a_download_that_does_not_match_its_checksum_is_refused(tmp_path):
-    from audiobook.hub import install_pack
+    from voices.hub import install_pack
 
     fake = tmp_path / "af_heart.pt"
     fake.write_bytes(b"not a voice pack")
@@ -195,7 +191,7 @@ def test_a_download_that_does_not_match_its_checksum_is_refused(tmp_path):
 
 @pytest.mark.skipif(not (SHARED / "jf_alpha.pt").exists(), reason="official voice packs not present")
 def test_a_verified_download_lands_in_the_voice_cache(tmp_path):
-    from audiobook.hub import install_pack
+    from voices.hub import install_pack
 
     target = install_pack(SHARED / "jf_alpha.pt", "jf_alpha", tmp_path)
     assert target == tmp_path / "jf_alpha.pt"
@@ -219,22 +215,23 @@ def test_a_verified_download_lands_in_the_voice_cache(tmp_path):
     ],
 )
 def test_choose_voice_from_the_catalogue(language, gender, expected):
-    from audiobook.voice_choice import choose_voice
+    from voices.choice import choose_voice
 
     assert choose_voice(language, gender, available_only=False) == expected
 
 
 def test_choose_voice_among_voices_on_disk(monkeypatch):
-    from audiobook.voice_choice import choose_voice
+    from voices.choice import choose_voice
 
     monkeypatch.delenv("AUDIOBOOK_VOICE_PATH", raising=False)
-    assert choose_voice("en-us") is None
+    assert choose_voice("fr") is None
+    assert choose_voice("en-us") == "af_heart" and choose_voice("en-gb", "male") == "bm_george"
     assert choose_voice("ja", "male") == "jm_kumo"
     assert choose_voice("ja", "neutral") == "jf_alpha"
 
 
 def test_the_language_of_names_blends_presets_and_files():
-    from audiobook.voice_choice import voice_gender, voice_language
+    from voices.choice import voice_gender, voice_language
 
     assert voice_language("jf_alpha:0.3+bm_george:0.7") == "en-gb"
     assert voice_language("narrator-low") == "ja"

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from audio_checks import words
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "voices"
 
@@ -87,14 +88,13 @@ def test_list_says_which_voice_is_the_default_and_why(clean_env):
     proc = cli("voices", "list", "--offline", env=clean_env)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == (
-        "default voice: jf_alpha (af_heart is not on disk (offline mode forbids downloading it); "
-        "using the embedded jf_alpha)"
-    )
-    alpha = next(line for line in lines if line.startswith("jf_alpha"))
-    assert "*" in alpha and alpha.endswith("embedded")
+    assert lines[0] == "default voice: af_heart (ships with audiobook)"
     heart = next(line for line in lines if line.startswith("af_heart"))
-    assert "not on disk (audiobook voices pull af_heart" in heart
+    assert "*" in heart and heart.endswith("embedded")
+    alpha = next(line for line in lines if line.startswith("jf_alpha"))
+    assert "*" not in alpha and alpha.endswith("embedded")
+    sky = next(line for line in lines if line.startswith("af_sky"))
+    assert "not on disk (audiobook voices pull af_sky" in sky
     assert any(line.startswith("preset warm-duo:") for line in lines)
 
 
@@ -151,12 +151,10 @@ def test_pull_refuses_a_download_with_the_wrong_checksum(clean_env, local_hub):
 
 
 @pytest.mark.slow
-def test_convert_offline_says_which_voice_it_fell_back_to(clean_env, tmp_path):
+def test_offline_conversion_speaks_with_the_shipped_af_heart_and_says_so(clean_env, tmp_path, whisper):
     out = tmp_path / "hi.wav"
     proc = cli("say", "The lamp is lit.", "-o", str(out), "--offline", env=clean_env)
     assert proc.returncode == 0, proc.stderr
     notices = [line for line in proc.stderr.splitlines() if line.startswith("voice:")]
-    assert notices == [
-        "voice: jf_alpha (af_heart is not on disk (offline mode forbids downloading it); using the embedded jf_alpha)"
-    ]
-    assert out.stat().st_size > 10_000
+    assert notices == ["voice: af_heart (ships with audiobook)"]
+    assert words(whisper(out)) == ["the", "lamp", "is", "lit"]

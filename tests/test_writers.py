@@ -21,11 +21,11 @@ from mutagen.oggopus import OggOpus
 
 from audiobook.errors import EncodingError
 from audiobook.model import Metadata
-from audiobook.writers import WRITERS, AudioWriter, open_writer
-from audiobook.writers.mp3 import Mp3Writer
-from audiobook.writers.mp4 import Mp4Writer
-from audiobook.writers.vorbis import FlacWriter, OpusWriter, vorbis_comments
-from audiobook.writers.wav import WavWriter
+from audiobook.output.writers import WRITERS, AudioWriter, open_writer
+from audiobook.output.writers.mp3 import Mp3Writer
+from audiobook.output.writers.mp4 import Mp4Writer
+from audiobook.output.writers.vorbis import FlacWriter, OpusWriter, vorbis_comments
+from audiobook.output.writers.wav import WavWriter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "writers"
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -303,7 +303,7 @@ KILL_SCRIPT = """
 import sys, numpy as np
 from pathlib import Path
 from audiobook.model import Metadata
-from audiobook.writers import open_writer
+from audiobook.output.writers import open_writer
 chunk = np.zeros(2400, dtype=np.float32)
 with open_writer(Path(sys.argv[1]), Metadata(title="Killed")) as out:
     out.start_chapter("One")
@@ -440,7 +440,7 @@ def split_book(chapters: int = 3):
 def test_split_chapters_writes_numbered_tracks_into_a_folder(tmp_path: Path) -> None:
     from tone_engine import render, synthesizer
 
-    from audiobook.output import OutputOptions, write_audiobook
+    from audiobook.output.assemble import OutputOptions, write_audiobook
 
     synth = synthesizer(tmp_path / "clips")
     plans = split_book()
@@ -475,7 +475,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from audiobook.model import Metadata
-from audiobook.output import OutputOptions, write_audiobook
+from audiobook.output.assemble import OutputOptions, write_audiobook
 from test_writers import split_book
 from tone_engine import render, synthesizer
 
@@ -498,7 +498,7 @@ write_audiobook(Path(sys.argv[1]), Metadata(title="Killed"), len(plans), synth, 
 def test_killed_split_conversion_leaves_no_folder_under_the_final_name(tmp_path: Path) -> None:
     from tone_engine import render, synthesizer
 
-    from audiobook.output import OutputOptions, write_audiobook
+    from audiobook.output.assemble import OutputOptions, write_audiobook
 
     target = tmp_path / "killed.mp3"
     tests = Path(__file__).parent

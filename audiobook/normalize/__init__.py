@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import Options, Rule
-from .english import RULES, expand, prepare_for_espeak, rule_names
-from .lexicon import apply_lexicons, load_lexicon, shipped_lexicon
-from .sayas import say_as
+from audiobook.normalize.base import Options, Rule
+from audiobook.normalize.english import RULES, expand, prepare_for_espeak, rule_names
+from audiobook.normalize.lexicon import apply_lexicons, load_lexicon, shipped_lexicon
+from audiobook.normalize.sayas import say_as
 
 __all__ = [
     "DATE_ORDERS",

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from .base import Options, Rule
+from audiobook.normalize.base import Options, Rule
 
 __all__ = ["RULES", "Abbreviation", "ends_sentence", "table"]
 

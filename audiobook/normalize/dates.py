@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from .base import Options, Rule
-from .numbers import cardinal, ordinal, year
+from audiobook.normalize.base import Options, Rule
+from audiobook.normalize.numbers import cardinal, ordinal, year
 
 __all__ = ["MONTHS", "RULES", "say_date", "say_duration", "say_time"]
 

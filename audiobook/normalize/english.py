@@ -12,9 +12,17 @@ import functools
 import re
 from importlib import resources
 
-from . import abbreviations, dates, money, numerals, roman, units, web
-from .base import Options, Rule, apply_rules
-from .numbers import decimal
+from audiobook.normalize import (
+    abbreviations,
+    dates,
+    measures,
+    money,
+    numerals,
+    roman,
+    web,
+)
+from audiobook.normalize.base import Options, Rule, apply_rules
+from audiobook.normalize.numbers import decimal
 
 __all__ = ["RULES", "expand", "prepare_for_espeak", "rule_names"]
 
@@ -42,7 +50,7 @@ RULES: list[Rule] = [
     *roman.RULES,
     *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "time", "time-hour", "decade"),
     *money.RULES,
-    *units.RULES,
+    *measures.RULES,
     *numerals.RULES,
     Rule("acronym", re.compile(r"\b(?:" + "|".join(map(re.escape, _acronyms())) + r")\b"), _acronym),
 ]

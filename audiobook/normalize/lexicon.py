@@ -20,11 +20,10 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
+from audiobook.diagnostics import Reporter
+from audiobook.errors import InputError
+from audiobook.model import Phonemes, Segment, Speech
 from ssml.lexicon import Lexicon, Pronunciation, parse_lexicon, split_text
-
-from ..diagnostics import Reporter
-from ..errors import InputError
-from ..model import Phonemes, Segment, Speech
 
 __all__ = ["Lexicon", "apply_lexicons", "load_lexicon", "parse_tsv", "shipped_lexicon"]
 
@@ -128,7 +127,7 @@ def apply_lexicons(seg: Speech, lexicons: list[Lexicon], lang: str, reporter: Re
     pieces = split_text(seg.text, lexicons)
     if len(pieces) == 1 and isinstance(pieces[0], str):
         return [seg]
-    from ..passes.g2p import to_vocab
+    from audiobook.vocab import to_vocab
 
     out: list[Segment] = []
     text = ""

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from .base import Options, Rule
-from .numbers import cardinal, number, to_int
+from audiobook.normalize.base import Options, Rule
+from audiobook.normalize.numbers import cardinal, number, to_int
 
 __all__ = ["CURRENCIES", "RULES", "say_money"]
 

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import re
 
-from .base import Options, Rule
-from .numbers import cardinal, digits, fraction, number, ordinal, to_int, year
+from audiobook.normalize.base import Options, Rule
+from audiobook.normalize.numbers import (
+    cardinal,
+    digits,
+    fraction,
+    number,
+    ordinal,
+    to_int,
+    year,
+)
 
 __all__ = ["RULES", "is_year"]
 

@@ -12,8 +12,8 @@ import functools
 import re
 from importlib import resources
 
-from .base import Options, Rule
-from .numbers import cardinal, ordinal
+from audiobook.normalize.base import Options, Rule
+from audiobook.normalize.numbers import cardinal, ordinal
 
 __all__ = ["HEADING_WORDS", "RULES", "heading_numeral", "regnal_names", "roman_value"]
 

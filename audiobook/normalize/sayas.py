@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import re
 
-from . import dates, english, money, roman, units, web
-from .base import Options, apply_rules
-from .numbers import cardinal, digits, fraction, number, ordinal, to_int, year
+from audiobook.normalize import dates, english, measures, money, roman, web
+from audiobook.normalize.base import Options, apply_rules
+from audiobook.normalize.numbers import (
+    cardinal,
+    digits,
+    fraction,
+    number,
+    ordinal,
+    to_int,
+    year,
+)
 
 __all__ = ["KINDS", "say_as"]
 
@@ -143,7 +151,7 @@ def say_as(text: str, interpret_as: str, fmt: str | None, detail: str | None, op
     if kind == "fraction":
         return _fraction(text, opts)
     if kind == "unit":
-        return english.expand(apply_rules(text, units.RULES, opts), opts)
+        return english.expand(apply_rules(text, measures.RULES, opts), opts)
     if kind == "currency":
         return english.expand(apply_rules(text.strip(), money.RULES, opts), opts)
     return english.expand(text, opts)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from .base import Options, Rule
-from .numbers import digits
+from audiobook.normalize.base import Options, Rule
+from audiobook.normalize.numbers import digits
 
 __all__ = ["RULES", "say_address", "say_digit_groups"]
 

@@ -1,7 +1,7 @@
 """The text passes, as a named, ordered list of stages.
 
-Each stage is a plain function over plain data: ``normalize`` → ``sentences`` → ``phonemes``
-transform the ``Book``; ``units`` turns it into one ``ChapterPlan`` per chapter. ``stop_after``
+Each stage is a plain function over plain data: ``voices`` → ``normalize`` → ``sentences`` →
+``phonemes`` transform the ``Book``; ``units`` turns it into one ``ChapterPlan`` per chapter. ``stop_after``
 ends the line early (``audiobook inspect --stop-after phonemes``, tests of the first stages).
 """
 
@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..config import UnitOptions
-from ..diagnostics import Reporter
-from ..errors import AudiobookError
-from ..model import Book
-from ..normalize import NormalizeOptions
-from ..plan import ChapterPlan
-from .dialogue import split_dialogue
-from .g2p import phonemize_book
-from .normalize import normalize
-from .sentences import split_sentences
-from .units import plan_chapters
+from audiobook.config import UnitOptions
+from audiobook.diagnostics import Reporter
+from audiobook.errors import AudiobookError
+from audiobook.model import Book
+from audiobook.normalize import NormalizeOptions
+from audiobook.passes.chunk import plan_chapters
+from audiobook.passes.dialogue import split_dialogue
+from audiobook.passes.g2p import phonemize_book
+from audiobook.passes.normalize import normalize
+from audiobook.passes.sentences import split_sentences
+from audiobook.passes.voices import resolve_voices
+from audiobook.plan import ChapterPlan
+from voices.packs import VoiceLibrary
 
 __all__ = ["STAGES", "STAGE_NAMES", "PassContext", "run_passes"]
 
@@ -44,6 +46,12 @@ class PassContext:
     """Voice for quoted speech in prose (``--dialogue-voice``); ``None`` leaves quotes alone."""
     normalize_options: NormalizeOptions = NormalizeOptions()
     """How text is read: date order, British forms, lexicons (``--date-order``, ``--lexicon``)."""
+    library: VoiceLibrary = field(default_factory=VoiceLibrary)
+    """The voices on disk, which answer the document's ``<voice>`` requests."""
+
+
+def _voices(book: Value, ctx: PassContext) -> Value:
+    return resolve_voices(_book(book), ctx.library, ctx.reporter)
 
 
 def _normalize(book: Value, ctx: PassContext) -> Value:
@@ -71,6 +79,7 @@ def _book(value: Value) -> Book:
 
 
 STAGES: list[tuple[str, Callable[[Value, PassContext], Value]]] = [
+    ("voices", _voices),
     ("normalize", _normalize),
     ("sentences", _sentences),
     ("phonemes", _phonemes),
@@ -91,6 +100,7 @@ def run_passes(
     stop_after: str | None = None,
     dialogue_voice: str | None = None,
     normalize_options: NormalizeOptions | None = None,
+    library: VoiceLibrary | None = None,
 ) -> Book | list[ChapterPlan]:
     """Run the stages in order; the ``Book`` when stopped before ``units``, else the chapter plans."""
     if stop_after is not None and stop_after not in STAGE_NAMES:
@@ -98,6 +108,7 @@ def run_passes(
     ctx = PassContext(
         lang or book.meta.language, unit_options or UnitOptions(), reporter or Reporter(), dialogue_voice,
         normalize_options=normalize_options or NormalizeOptions(),
+        library=library if library is not None else VoiceLibrary(),
     )
     value: Value = book
     for name, stage in STAGES:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from ..model import Block, Book, Phonemes, Segment, Speech, with_context
+from audiobook.model import Block, Book, Phonemes, Segment, Speech, with_context
 
 __all__ = ["split_dialogue", "split_quotes"]
 

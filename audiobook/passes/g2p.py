@@ -11,33 +11,28 @@ style and reports every symbol it still has to drop.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
-import unicodedata
 from dataclasses import replace
-from importlib import resources
 
 import espeakng_loader
 from phonemizer.backend import EspeakBackend
 from phonemizer.backend.espeak.wrapper import EspeakWrapper
 
-from ..diagnostics import Reporter
-from ..model import Book, Chapter, Phonemes, Segment, Speech
-from ..normalize.english import prepare_for_espeak
-from .g2p_en import phonemize_words
-from .sentences import abbreviations
+from audiobook.diagnostics import Reporter
+from audiobook.model import Book, Chapter, Phonemes, Segment, Speech
+from audiobook.normalize.english import prepare_for_espeak
+from audiobook.passes.g2p_en import phonemize_words
+from audiobook.passes.sentences import abbreviations
+from audiobook.vocab import VOCAB, known_voice, to_vocab
 
 __all__ = [
     "G2P_CHOICES",
-    "STYLES",
-    "VOCAB",
     "espeak_voice",
     "phonemize",
     "phonemize_book",
     "phonemize_english",
     "phonemize_many",
-    "to_vocab",
 ]
 
 log = logging.getLogger(__name__)
@@ -47,97 +42,11 @@ log = logging.getLogger(__name__)
 _espeak_log = logging.getLogger(__name__ + ".espeak")
 _espeak_log.setLevel(logging.ERROR)
 
-VOCAB: frozenset[str] = frozenset(
-    json.loads((resources.files("audiobook") / "data" / "vocab.json").read_text(encoding="utf-8"))
-)
-"""Every symbol Kokoro's model knows."""
-
-TIE = "\u0361"
-
-# BCP-47 tag (lower case) → espeak-ng voice. Tags not listed fall back to espeak's own names.
-_VOICES = {
-    "en": "en-us",
-    "en-us": "en-us",
-    "en-gb": "en-gb",
-    "en-uk": "en-gb",
-    "en-au": "en-gb",
-    "en-nz": "en-gb",
-    "en-ie": "en-gb",
-    "en-za": "en-gb",
-    "es": "es",
-    "fr": "fr-fr",
-    "it": "it",
-    "pt": "pt-br",
-    "pt-br": "pt-br",
-    "pt-pt": "pt",
-    "hi": "hi",
-    "zh": "cmn",
-    "cmn": "cmn",
-    "ja": "ja",
-}
-
-# Rewrites for every language: espeak's tied pairs become misaki's one-letter symbols.
-_COMMON = [
-    (f"a{TIE}ɪ", "I"),
-    (f"a{TIE}ʊ", "W"),
-    (f"e{TIE}ɪ", "A"),
-    (f"o{TIE}ʊ", "O"),
-    (f"ə{TIE}ʊ", "Q"),
-    (f"ɔ{TIE}ɪ", "Y"),
-    (f"d{TIE}ʒ", "ʤ"),
-    (f"t{TIE}ʃ", "ʧ"),
-    (f"t{TIE}s", "ʦ"),
-    (f"d{TIE}z", "ʣ"),
-    (f"t{TIE}ɕ", "ʨ"),
-    (f"d{TIE}ʑ", "ʥ"),
-    ("ɚɹ", "əɹ"),  # a linking r after ɚ ("winter of") must not double
-    ("ɚ", "əɹ"),
-    ("ɝ", "ɜɹ"),
-    ("ɬ", "l"),
-    ("g", "ɡ"),
-    ("\n", " "),
-    ("«", "“"),
-    ("»", "”"),
-    ("[", "("),
-    ("]", ")"),
-    ("{", "("),
-    ("}", ")"),
-    # Kokoro has no inverted marks; the closing ? or ! carries the intonation.
-    ("¡", ""),
-    ("¿", ""),
-    # espeak joins clitics with a hyphen (French "lə-"); it is not a sound.
-    ("-", ""),
-]
-
-# English only: misaki's fallback rules, and what espeak writes without a tie bar.
-_ENGLISH = [
-    (f"ʔn{chr(0x329)}", "tᵊn"),
-    (f"ə{TIE}l", "ᵊl"),
-    (f"n{chr(0x329)}", "ᵊn"),
-    (f"l{chr(0x329)}", "ᵊl"),
-    ("aɪ", "I"),
-    ("aʊ", "W"),
-    ("eɪ", "A"),
-    ("ɔɪ", "Y"),
-    ("dʒ", "ʤ"),
-    ("tʃ", "ʧ"),
-    ("ʔ", "t"),
-    ("r", "ɹ"),
-    ("x", "k"),
-    ("ç", "k"),
-    ("ɐ", "ə"),
-]
-_EN_US = [("oʊ", "O"), ("ɜːɹ", "ɜɹ"), ("ɜː", "ɜɹ"), ("ː", ""), ("ɾ", "T")]
-_EN_GB = [("əʊ", "Q")]
-
-_INNER_PERIOD = re.compile(r"(?<=[^\s.…])\.(?=[^\s.…,;:!?\"”)])|\.(?=[,;:!?])")
 _FULLWIDTH = str.maketrans(
     {"。": ". ", "，": ", ", "、": ", ", "！": "! ", "？": "? ", "；": "; ", "：": ": ", "（": " (", "）": ") "}
 )
 _SPACES = re.compile(r"\s+")
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_DIGITS = re.compile(r"[0-9]")
-_SYLLABLE_DOT = re.compile(r"\.(?=\S)")
 
 
 @functools.lru_cache(maxsize=1)
@@ -155,13 +64,12 @@ def _espeak_languages() -> frozenset[str]:
 
 def espeak_voice(lang: str) -> str | None:
     """The espeak-ng voice for a BCP-47 tag, or ``None`` when espeak has none."""
+    found = known_voice(lang)
+    if found is not None:
+        return found
     tag = lang.strip().lower().replace("_", "-")
-    primary = tag.split("-")[0]
-    for key in (tag, primary):
-        if key in _VOICES:
-            return _VOICES[key]
     known = _espeak_languages()
-    for key in (tag, primary):
+    for key in (tag, tag.split("-")[0]):
         if key in known:
             return key
     return None
@@ -217,73 +125,6 @@ def phonemize_many(texts: list[str], lang: str) -> list[str]:
 def phonemize(text: str, lang: str) -> str:
     """espeak-ng phonemes (with tie bars) for one text; see ``to_vocab`` for Kokoro's form."""
     return phonemize_many([text], lang)[0]
-
-
-# Only what the vocabulary forces: ASCII g, and punctuation Kokoro lacks. Used to measure the
-# training-style rewrites against espeak's own symbols (bench/bench_phoneme_map.py).
-_MINIMAL = [("g", "ɡ"), *(rule for rule in _COMMON if not any(c.isalpha() or c == TIE for c in rule[0]))]
-
-STYLES = ("kokoro", "minimal")
-"""``to_vocab`` styles: misaki's training style, or only what keeps espeak output in the vocabulary."""
-
-
-def _rules(lang: str, style: str = "kokoro") -> list[tuple[str, str]]:
-    if style == "minimal":
-        return list(_MINIMAL)
-    voice = espeak_voice(lang) or lang.lower()
-    rules = list(_COMMON)
-    if voice.startswith("en"):
-        # espeak writes an r-coloured vowel and then the linking r ("jury": dʒˈʊ͡ɹɹi).
-        rules += _ENGLISH + (_EN_GB if voice == "en-gb" else _EN_US) + [("ɹɹ", "ɹ")]
-    return rules
-
-
-def _strip_marks(ph: str) -> str:
-    # A letter with a diacritic Kokoro lacks keeps its base letter (espeak's "ä" → "a");
-    # combining marks that are in the vocabulary (nasal tilde) stay.
-    out = []
-    for ch in ph:
-        if ch in VOCAB:
-            out.append(ch)
-            continue
-        decomposed = unicodedata.normalize("NFD", ch)
-        if unicodedata.combining(decomposed[0]):
-            continue
-        if len(decomposed) > 1 and decomposed[0] in VOCAB:
-            out.append(decomposed[0] + "".join(c for c in decomposed[1:] if c in VOCAB))
-            continue
-        out.append(ch)
-    return "".join(out)
-
-
-def to_vocab(ph: str, lang: str, reporter: Reporter, where: str | None = None, *, style: str = "kokoro") -> str:
-    """espeak-ng output rewritten into Kokoro's phoneme style; symbols still unknown are dropped and reported.
-
-    ``style="minimal"`` keeps espeak's own symbols and rewrites only what the vocabulary lacks.
-    """
-    if style not in STYLES:
-        raise ValueError(f"unknown phoneme style {style!r}; use one of {', '.join(STYLES)}")
-    for old, new in _rules(lang, style):
-        ph = ph.replace(old, new)
-    ph = ph.replace(TIE, "")
-    if (espeak_voice(lang) or "") == "cmn":
-        # espeak writes Mandarin tones as digits (and syllable dots); Kokoro's style has neither.
-        ph = _DIGITS.sub("", _SYLLABLE_DOT.sub("", ph))
-    ph = _strip_marks(ph)
-    # A period inside a word ("ˈeɪ.ˈɛm" for a.m.) is no sentence end.
-    ph = _INNER_PERIOD.sub("", ph)
-    ph = _SPACES.sub(" ", ph).strip()
-    unknown = {ch for ch in ph if ch not in VOCAB}
-    if not unknown:
-        return ph
-    for word in ph.split(" "):
-        for ch in sorted({c for c in word if c in unknown}):
-            reporter.report(
-                "phoneme-dropped",
-                f"phoneme {ch!r} (U+{ord(ch):04X}) in '{word}' is not in Kokoro's vocabulary; dropped",
-                where,
-            )
-    return _SPACES.sub(" ", "".join(ch for ch in ph if ch in VOCAB)).strip()
 
 
 def _speakable(ph: str) -> bool:

@@ -14,17 +14,17 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from ..diagnostics import Reporter
-from ..model import Audio, Block, Book, Phonemes, Segment, Speech
-from ..normalize import (
+from audiobook.diagnostics import Reporter
+from audiobook.model import Audio, Block, Book, Phonemes, Segment, Speech
+from audiobook.normalize import (
     NormalizeOptions,
     apply_lexicons,
     expand,
     say_as,
     shipped_lexicon,
 )
-from ..normalize.heteronyms import find as find_heteronyms
-from ..normalize.lexicon import Lexicon, lexicons_for
+from audiobook.normalize.heteronyms import find as find_heteronyms
+from audiobook.normalize.lexicon import Lexicon, lexicons_for
 
 __all__ = ["normalize", "normalize_text"]
 
@@ -124,7 +124,7 @@ class _Run:
         spans = find_heteronyms(seg.text)
         if not spans:
             return [seg]
-        from .g2p import to_vocab
+        from audiobook.vocab import to_vocab
 
         out: list[Segment] = []
         at = 0

@@ -20,9 +20,9 @@ from nltk.tokenize.punkt import (
     PunktSentenceTokenizer,
 )
 
-from ..config import Pauses
-from ..diagnostics import Reporter
-from ..model import Block, Book, Break, Mark, Phonemes, Segment, Speech
+from audiobook.config import Pauses
+from audiobook.diagnostics import Reporter
+from audiobook.model import Block, Book, Break, Mark, Phonemes, Segment, Speech
 
 __all__ = ["abbreviations", "split_sentences", "split_text"]
 

@@ -1,81 +1,63 @@
-"""Readers: one module per input format, each ``read(data: bytes, options) -> Book``."""
+"""Readers: one module per input format, each ``read(data, options, reporter, ledger) -> Book``.
+
+``READERS`` is the registry: format name → reader. ``sniff`` tells a file's format; the options
+are plain frozen data (``ReadOptions``), and the run's ``Reporter`` and ``Ledger`` travel beside
+them.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path, PurePath
-from typing import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
 
-from ..config import ReadOptions
-from ..errors import InputError
-from ..model import Book
+from audiobook.config import ReadOptions
+from audiobook.diagnostics import Ledger, Reporter
+from audiobook.errors import InputError
+from audiobook.model import Book
+from audiobook.readers import epub, markdown, script, ssml, text
+from audiobook.readers.sniff import EXTENSIONS, format_for
+from audiobook.readers.text import title_from_source
 
-__all__ = ["READERS", "EXTENSIONS", "read", "read_path", "format_for"]
-
-Reader = Callable[[bytes, ReadOptions], Book]
-
-
-def _load() -> dict[str, Reader]:
-    from . import epub, markdown, script, ssml, text
-
-    return {"epub": epub.read, "markdown": markdown.read, "script": script.read, "ssml": ssml.read, "text": text.read}
+__all__ = ["READERS", "EXTENSIONS", "Reader", "read", "read_path", "format_for", "title_from_source"]
 
 
-READERS: dict[str, Reader] = {}
-"""Format name → reader, filled on first use."""
+class Reader(Protocol):
+    """What every reader module offers."""
 
-EXTENSIONS = {
-    ".epub": "epub",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".ssml": "ssml",
-    ".xml": "ssml",
-    ".txt": "text",
-    ".text": "text",
+    def __call__(
+        self, data: bytes, options: ReadOptions, reporter: Reporter | None = None, ledger: Ledger | None = None
+    ) -> Book: ...
+
+
+READERS: dict[str, Reader] = {
+    "epub": epub.read,
+    "markdown": markdown.read,
+    "script": script.read,
+    "ssml": ssml.read,
+    "text": text.read,
 }
-"""File extension → format name."""
+"""Format name → reader."""
 
 
-def title_from_source(source: str) -> str:
-    """A book title from its file name, for documents that do not name themselves."""
-    if not source or source.startswith("<"):
-        return "Untitled"
-    return PurePath(source).stem or "Untitled"
-
-
-def format_for(path: Path, data: bytes | None = None) -> str:
-    """The format of ``path`` by extension; an unknown one is sniffed or an error."""
-    fmt = EXTENSIONS.get(path.suffix.lower())
-    if fmt == "markdown":
-        from .script import is_script
-
-        # A script is Markdown by name (*.script.md) or by front matter (format: script).
-        return "script" if is_script(path.name, data or b"") else fmt
-    if fmt:
-        return fmt
-    if data is not None:
-        head = data[:512].lstrip()
-        if data[:2] == b"PK":
-            return "epub"
-        if head.startswith(b"<speak") or (head.startswith(b"<?xml") and b"<speak" in data[:2048]):
-            return "ssml"
-        return "text"
-    raise InputError(
-        f"unknown input format {path.suffix!r}; use one of: {', '.join(sorted(EXTENSIONS))}", str(path)
-    )
-
-
-def read(data: bytes, fmt: str, options: ReadOptions) -> Book:
-    """Read ``data`` in format ``fmt``."""
-    if not READERS:
-        READERS.update(_load())
+def read(
+    data: bytes, fmt: str, options: ReadOptions, reporter: Reporter | None = None, ledger: Ledger | None = None
+) -> Book:
+    """Read ``data`` in format ``fmt``; an unknown format is an error listing the valid ones."""
     try:
         reader = READERS[fmt]
     except KeyError:
         raise InputError(f"unknown format {fmt!r}; valid formats: {', '.join(sorted(READERS))}") from None
-    return reader(data, options)
+    return reader(data, options, reporter, ledger)
 
 
-def read_path(path: Path, options: ReadOptions, fmt: str | None = None) -> Book:
+def read_path(
+    path: Path,
+    options: ReadOptions,
+    reporter: Reporter | None = None,
+    ledger: Ledger | None = None,
+    fmt: str | None = None,
+) -> Book:
     """Read a file, naming it in every error."""
     try:
         data = path.read_bytes()
@@ -85,7 +67,5 @@ def read_path(path: Path, options: ReadOptions, fmt: str | None = None) -> Book:
         raise InputError("is a folder, not a file; name the book file inside it", str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
-    options.source = str(path)
-    if options.base_dir is None:
-        options.base_dir = path.parent
-    return read(data, fmt or format_for(path, data), options)
+    options = replace(options, source=str(path), base_dir=options.base_dir or path.parent)
+    return read(data, fmt or format_for(path, data), options, reporter, ledger)

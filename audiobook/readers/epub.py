@@ -27,15 +27,11 @@ from urllib.parse import unquote, urldefrag
 import lxml.html
 from lxml import etree
 
-from ssml import Diagnostic, SSMLError
-from ssml.lexicon import Lexicon, parse_lexicon, split_text
-
-from ..config import ReadOptions
-from ..coverage import Ledger, Skipped
-from ..diagnostics import Reporter
-from ..errors import InputError
-from ..model import Block, Book, Chapter, Metadata, Phonemes, Segment, Speech
-from .xhtml import (
+from audiobook.config import ReadOptions
+from audiobook.diagnostics import Ledger, Reporter, Skipped
+from audiobook.errors import InputError
+from audiobook.model import Block, Book, Chapter, Metadata, Phonemes, Segment, Speech
+from audiobook.readers.xhtml import (
     FRONT_MATTER_TYPES,
     XHTML_NS,
     Note,
@@ -51,6 +47,8 @@ from .xhtml import (
     plain_text,
     read_tree,
 )
+from ssml import Diagnostic, SSMLError, safe_parser
+from ssml.lexicon import Lexicon, parse_lexicon, split_text
 
 __all__ = ["read"]
 
@@ -150,12 +148,6 @@ class _Draft:
     """Notes that stand inside it."""
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
-    )
-
-
 class _Archive:
     """The zip, with member look-ups that name the EPUB in every error."""
 
@@ -192,7 +184,7 @@ class _Archive:
         """Parse an XML member strictly; a syntax error names the member, line and column."""
         data = self.read(path)
         try:
-            return etree.fromstring(data, _parser())
+            return etree.fromstring(data, safe_parser(remove_comments=True, huge_tree=False))
         except etree.XMLSyntaxError as exc:
             line, column = exc.position if exc.position else (exc.lineno, None)
             raise InputError(
@@ -578,12 +570,12 @@ def _note_links(pages: list[_Page]) -> dict[str, NoteLinks]:
     return {path: NoteLinks(frozenset(refs.get(path, ())), notes[path]) for path in by_path}
 
 
-def read(data: bytes, options: ReadOptions) -> Book:
+def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, ledger: Ledger | None = None) -> Book:
     """Read an EPUB 2 or 3 book."""
+    reporter = reporter if reporter is not None else Reporter()
+    ledger = ledger if ledger is not None else Ledger()
     source = options.source
-    reporter = options.reporter
     choices = options.choices
-    ledger = options.ledger
     archive = _Archive(data, source)
     opf_path = _container(archive)
     opf = archive.xml(opf_path, f"package document {opf_path}")

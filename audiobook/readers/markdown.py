@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
 
 import yaml
@@ -29,13 +28,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 import ssml as ssml_lib
-
-from ..config import ReadOptions
-from ..coverage import Skipped
-from ..errors import InputError
-from ..model import Block, Book, Chapter, Metadata
-from .ssml import segments_from
-from .text import decode, spoken_heading
+from audiobook.config import ReadOptions
+from audiobook.diagnostics import Ledger, Reporter, Skipped
+from audiobook.errors import InputError
+from audiobook.model import Block, Book, Chapter, Metadata
+from audiobook.readers.ssml import segments_from
+from audiobook.readers.text import decode, spoken_heading, title_from_source
 
 __all__ = ["read", "split_front_matter"]
 
@@ -113,6 +111,7 @@ class _Render:
 
     where: str
     options: ReadOptions
+    reporter: Reporter
     parts: list[str] = field(default_factory=list)
     line: int = 1
     blocks: list[tuple[int, int, str]] = field(default_factory=list)
@@ -137,7 +136,7 @@ class _Render:
             self.emit("\n" * (line - self.line))
 
     def report(self, code: str, message: str, line: int) -> None:
-        self.options.reporter.report(code, message, f"{self.where}:{line}")
+        self.reporter.report(code, message, f"{self.where}:{line}")
 
     def skip(self, reason: str, text: str, line: int) -> None:
         self.skipped.append(Skipped(reason, " ".join(text.split()), f"{self.where}:{line}"))
@@ -314,7 +313,7 @@ class _Render:
         return "paragraph"
 
 
-def _meta(front: str | None, where: str, options: ReadOptions) -> dict[str, Any]:
+def _meta(front: str | None, where: str, reporter: Reporter) -> dict[str, Any]:
     if front is None:
         return {}
     try:
@@ -322,12 +321,12 @@ def _meta(front: str | None, where: str, options: ReadOptions) -> dict[str, Any]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the opening ---
-        options.reporter.report("front-matter", f"front matter is not valid YAML ({exc}); ignored", f"{where}:{line}")
+        reporter.report("front-matter", f"front matter is not valid YAML ({exc}); ignored", f"{where}:{line}")
         return {}
     if data is None:
         return {}
     if not isinstance(data, dict):
-        options.reporter.report(
+        reporter.report(
             "front-matter", "front matter is not a mapping of keys to values; ignored", f"{where}:1"
         )
         return {}
@@ -361,20 +360,22 @@ def _chapter_starts(tokens: list[Token], level: int | None = None) -> tuple[list
     return top, None
 
 
-def read(data: bytes, options: ReadOptions) -> Book:
+def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, ledger: Ledger | None = None) -> Book:
     """Read a Markdown file into a book, one chapter per top-level heading."""
+    reporter = reporter if reporter is not None else Reporter()
+    ledger = ledger if ledger is not None else Ledger()
     where = options.source
-    text = decode(data, where, options.reporter).replace("\r\n", "\n").replace("\r", "\n")
+    text = decode(data, where, reporter).replace("\r\n", "\n").replace("\r", "\n")
     front, body = split_front_matter(text)
-    fm = _meta(front, where, options)
+    fm = _meta(front, where, reporter)
     tokens = MarkdownIt("commonmark").parse(body)
     starts, heading_title = _chapter_starts(tokens, options.choices.heading_level)
-    title = _text(fm.get("title")) or heading_title or _stem(where)
+    title = _text(fm.get("title")) or heading_title or title_from_source(where)
     language = (_text(fm.get("language")) or _text(fm.get("lang")) or options.lang or "en-us").lower()
 
     def warn(d: ssml_lib.Diagnostic) -> None:
         # Columns in the rendered SSML are not columns of the Markdown, so only the line is named.
-        options.reporter.report(d.code, d.message, f"{where}:{d.line}" if d.line else where)
+        reporter.report(d.code, d.message, f"{where}:{d.line}" if d.line else where)
 
     bounds = [0, *starts, len(tokens)]
     chapters: list[Chapter] = []
@@ -382,7 +383,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
         part = tokens[begin:end]
         if not part:
             continue
-        render = _Render(where, options)
+        render = _Render(where, options, reporter)
         document = render.render(part)
         try:
             lowered = ssml_lib.lower(
@@ -396,7 +397,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
             raise InputError(exc.message, where, exc.line) from None
         blocks = tuple(
             Block(
-                tuple(segments_from(items, where, language, columns=False, options=options)),
+                tuple(segments_from(items, where, language, columns=False, options=options, reporter=reporter)),
                 render.kind_at(_first_line(items)),
             )
             for items in lowered
@@ -411,9 +412,9 @@ def read(data: bytes, options: ReadOptions) -> Book:
             chapters.append(Chapter(heading, blocks, f"{where}:{part[0].map[0] + 1 if part[0].map else 1}"))
         kept = len(chapters) > index
         for item in render.skipped:
-            options.ledger.skip(item.reason, item.text, item.where, index if kept else None)
+            ledger.skip(item.reason, item.text, item.where, index if kept else None)
         if kept:
-            options.ledger.source[index] = " ".join("".join(render.source).split())
+            ledger.source[index] = " ".join("".join(render.source).split())
     meta = Metadata(
         title=title,
         subtitle=_text(fm.get("subtitle")),
@@ -434,7 +435,3 @@ def _first_line(items: list[ssml_lib.Item]) -> int | None:
     return next((i.line for i in items if isinstance(i, (ssml_lib.Text, ssml_lib.Phoneme))), None)
 
 
-def _stem(source: str) -> str:
-    if not source or source.startswith("<"):
-        return "Untitled"
-    return PurePath(source).stem or "Untitled"

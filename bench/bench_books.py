@@ -45,12 +45,10 @@ from urllib.parse import unquote, urldefrag
 
 from lxml import etree
 
-from audiobook.config import ReadChoices, ReadOptions
+from audiobook.convert import ConvertOptions, load_book, run_stages
 from audiobook.diagnostics import Reporter
 from audiobook.errors import AudiobookError
 from audiobook.model import Book, Break, Phonemes, Speech
-from audiobook.passes import run_passes
-from audiobook.readers import read_path
 
 CLASSES = ("dialogue", "saint/doctor", "money", "references", "ranges", "matter", "titles")
 """The classes counted, in the order of the table."""
@@ -601,8 +599,8 @@ def judge_titles(src: Source | None, spoken: Heard, tally: Tally) -> None:
 def _read(path: Path) -> Book:
     # The choices convert makes by default: notes skipped, front matter skipped.
     reporter = Reporter()
-    book = read_path(path, ReadOptions(reporter=reporter, choices=ReadChoices()))
-    out = run_passes(book, lang=book.meta.language or "en-us", reporter=reporter, stop_after="sentences")
+    options = ConvertOptions()
+    out = run_stages(load_book(path, options, reporter), options, reporter, stop_after="sentences")
     if not isinstance(out, Book):
         raise TypeError("the sentence stage returns a Book")
     return out

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from epubkit import Doc, TocEntry, build_epub
 
 _SPEC = importlib.util.spec_from_file_location("bench_books", Path(__file__).resolve().parent.parent / "bench" / "bench_books.py")

@@ -95,8 +95,17 @@ FRONT_MATTER_TYPES = {
     "lot": "list of tables",
     "copyright-page": "copyright page",
     "index": "index",
+    "titlepage": "title page",
+    "title-page": "title page",
+    "halftitlepage": "half-title page",
+    "imprint": "imprint",
+    "colophon": "colophon",
+    "uncopyright": "copyright page",
+    "se:uncopyright": "copyright page",
 }
-"""``epub:type`` (and ARIA ``doc-``) words of pages that are skipped unless front matter is kept."""
+"""``epub:type`` (and ARIA ``doc-``, EPUB 2 guide) words of pages that are skipped unless front matter
+is kept. The publisher's pages, not the author's: a dedication, epigraph, foreword or preface is
+read. Endnotes are not here: they are notes, skipped or read where they are referred to."""
 _IPA = frozenset({"ipa", "x-ipa"})
 _XSAMPA = frozenset({"x-sampa", "xsampa"})
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})

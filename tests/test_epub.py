@@ -776,6 +776,22 @@ def test_many_short_poems_are_read_in_chapters_of_their_sections() -> None:
     assert len(book.chapters) == 36
 
 
+def test_words_with_note_references_glued_to_them_are_not_missing() -> None:
+    def ref(mark: str) -> str:
+        return f'<a epub:type="noteref" href="#n1">{mark}</a>'
+
+    text = (
+        f"<h2>Chapter XIV{ref('1')}</h2><p>As in Deut. 33:25{ref('3')}, and ACT I{ref('2')}, the NOTE{ref('X')}"
+        f" of Holmes’s{ref('4')} friend, in 1850{ref('5')}.</p><aside epub:type=\"footnote\" id=\"n1\"><p>A note.</p></aside>"
+    )
+    for notes in ("skip", "end"):
+        book, options = read_with(build_epub(None, [Doc("a.xhtml", text, "A")], [], title="T"), notes=notes)
+        assert said(book.chapters[0]).startswith("Chapter fourteen As in Deut. 33:25, and ACT I, the NOTE of Holmes’s")
+        assert [c.missing for c in measure(book, options.ledger).chapters] == [()]
+        # Each reference is accounted for as skipped, with its reason.
+        assert [t for r, t, _ in skipped(options.ledger) if r == "note reference"] == ["1", "3", "2", "X", "4", "5"]
+
+
 # --- pronunciation lexicons -----------------------------------------------------------------------
 
 PLS = """<?xml version="1.0" encoding="UTF-8"?>

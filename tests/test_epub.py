@@ -830,6 +830,36 @@ def test_pls_lexicon_applies_to_the_whole_book() -> None:
     assert all(c.missing == () for c in measure(book, options.ledger).chapters)
 
 
+def test_pronunciations_typed_with_ascii_look_alikes_lose_no_phoneme() -> None:
+    from audiobook.passes.g2p import VOCAB, phonemize_book
+
+    typed = """<?xml version="1.0" encoding="UTF-8"?>
+<lexicon version="1.0" xmlns="http://www.w3.org/2005/01/pronunciation-lexicon" alphabet="ipa" xml:lang="en">
+  <lexeme><grapheme>Gwen</grapheme><phoneme>'gwen</phoneme></lexeme>
+  <lexeme><grapheme>Ysolde</grapheme><phoneme>ɪ'zɔl.də</phoneme></lexeme>
+</lexicon>
+"""
+    text = (
+        "<p>Gwen drove to <span ssml:ph=\"'gɪld,fɔ:d\">Guildford</span> with Ysolde, "
+        "past <span ssml:ph=\"ˈbɜːkli\">Berkeley</span>.</p>"
+    )
+    lexicon = Resource("names.pls", "application/pls+xml", typed.encode("utf-8"))
+    book, options = read_with(build_epub(None, [Doc("a.xhtml", text, "A")], [], title="T", resources=[lexicon]))
+    assert overrides(book) == [
+        ("Gwen", "ˈɡwen"),
+        ("Guildford", "ˈɡɪldˌfɔːd"),
+        ("Ysolde", "ɪˈzɔldə"),
+        ("Berkeley", "ˈbɜːkli"),
+    ]
+    # Every symbol reaches the model: nothing is dropped, nothing is read as punctuation.
+    reporter = Reporter()
+    phonemized = phonemize_book(book, reporter)
+    assert [r.code for r in reporter.reports] == []
+    kept = [s.ph for b in phonemized.chapters[0].blocks for s in b.segments if isinstance(s, Phonemes) and s.override]
+    assert kept == [ph for _, ph in overrides(book)]
+    assert all(set(ph) <= VOCAB and not set(ph) & set(",.:;'") for ph in kept)
+
+
 def test_broken_lexicon_is_reported_and_the_book_still_read() -> None:
     lexicon = Resource("bad.pls", "application/pls+xml", b"<lexicon><lexeme>")
     book, reporter = read(build_epub(None, [chapter("a.xhtml", "A", "Words.")], [], title="T", resources=[lexicon]))

@@ -29,6 +29,7 @@ import lxml.html
 from lxml import etree
 
 from ssml import Diagnostic, SSMLError
+from ssml.ipa import fold_ipa
 from ssml.lexicon import Lexicon, parse_lexicon, split_text
 
 from ..config import ReadOptions
@@ -519,7 +520,7 @@ def _apply_lexicons(book: Book, lexicons: list[Lexicon], ledger: Ledger) -> tupl
             written, pron = piece
             count += 1
             if pron.ph:
-                out.append(Phonemes(pron.ph, written, seg.ctx, seg.source, override=True))
+                out.append(Phonemes(fold_ipa(pron.ph), written, seg.ctx, seg.source, override=True))
             else:
                 out.append(replace(seg, text=pron.alias or written))
                 ledger.skip(f"read as its lexicon alias {pron.alias!r}", written, seg.source, chapter)

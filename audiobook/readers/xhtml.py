@@ -22,6 +22,7 @@ from urllib.parse import unquote, urldefrag
 
 from lxml import etree
 
+from ssml.ipa import fold_ipa
 from ssml.xsampa import xsampa_to_ipa
 
 from ..config import Pauses, ReadChoices
@@ -530,7 +531,8 @@ class _Walker:
             written = plain_text(el)
             where = self.at(el)
             if alphabet in _IPA or alphabet in _XSAMPA:
-                ipa = ph.strip() if alphabet in _IPA else xsampa_to_ipa(ph.strip())
+                # Typed IPA ("'gɪld,fɔ:d") is folded onto IPA's own symbols: none is lost.
+                ipa = fold_ipa(ph.strip() if alphabet in _IPA else xsampa_to_ipa(ph.strip()))
                 self.segment(Phonemes(ipa, written, ctx, where, override=True), kind)
                 return
             self.reporter.report(

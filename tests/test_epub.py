@@ -792,6 +792,41 @@ def test_words_with_note_references_glued_to_them_are_not_missing() -> None:
         assert [t for r, t, _ in skipped(options.ledger) if r == "note reference"] == ["1", "3", "2", "X", "4", "5"]
 
 
+def test_an_ending_after_a_word_in_another_language_stays_on_it() -> None:
+    from audiobook.config import UnitOptions
+    from audiobook.convert import run_passes
+    from audiobook.plan import Pause, Unit
+
+    text = (
+        '<p>It was the <i xml:lang="la">anno</i>’s last day; the <i xml:lang="fr">café</i>s were shut, '
+        'and <i xml:lang="de">Bach</i>’s organ and the <i xml:lang="fr">Marseillaise</i>’s tune '
+        "and <em>Gwen</em>’s boat.</p>"
+    )
+    for language, hiss in (("en-US", "ᵻz"), ("en-GB", "ɪz")):
+        book, _ = read(build_epub(None, [Doc("a.xhtml", text, "A")], [], title="T", language=language))
+        reporter = Reporter()
+        (plan,) = run_passes(book, lang=language.lower(), unit_options=UnitOptions(), reporter=reporter)
+        items = [(i.text, i.lang, i.phonemes) for i in plan.items if isinstance(i, Unit)]
+        # The foreign word is read in its language, its ending said onto it as the book's language says it.
+        assert [(t, lang) for t, lang, _ in items] == [
+            ("It was the", language.lower()),
+            ("anno's", "la"),
+            ("last day; the", language.lower()),
+            ("cafés", "fr"),
+            ("were shut, and", language.lower()),
+            ("Bach's", "de"),
+            ("organ and the", language.lower()),
+            ("Marseillaise's", "fr"),
+            ("tune and Gwen's boat.", language.lower()),
+        ]
+        endings = {t: ph for t, _, ph in items}
+        assert endings["anno's"].endswith("ɔz") and endings["cafés"].endswith("ez") and endings["Bach's"].endswith("xs")
+        assert endings["Marseillaise's"].endswith("z" + hiss) and "ɛs" not in " ".join(endings.values())
+        # No pause, no sentence break between a word and its ending.
+        assert not any(isinstance(i, Pause) for i in plan.items)
+        assert reporter.reports == []
+
+
 # --- pronunciation lexicons -----------------------------------------------------------------------
 
 PLS = """<?xml version="1.0" encoding="UTF-8"?>

@@ -6,8 +6,13 @@ else the first heading, else ``Chapter N``. Several table-of-contents entries po
 file split that file; a spine file with no entry continues the chapter before it. Each content
 document is handed to the XHTML reader.
 
-Cover, copyright, table-of-contents and index pages are skipped (found by landmarks, the EPUB 2
-guide, ``epub:type`` and their titles) unless front matter is kept; ``linear="no"`` pages are not
+Titles a player can show: a title that is only a number becomes "Chapter 12", a numbered part is
+named with the entry that holds it, and a book of very many short entries is read in chapters of
+the table-of-contents level that makes them a few minutes long (or the level asked for).
+
+The publisher's pages (cover, title and half-title pages, imprint, copyright, table of contents,
+colophon, index) are skipped (found by landmarks, the EPUB 2 guide, ``epub:type`` and their
+titles) unless front matter is kept; ``linear="no"`` pages are not
 read. Footnotes and endnotes, wherever they stand, are skipped or read at the end of the chapter
 that first refers to them. The PLS lexicons the package lists apply to the whole book. What is
 left out is noted in the ledger with its reason.
@@ -819,7 +824,8 @@ def _add_sections(
                 if sec is None:
                     ledger.skip(skipped.reason, skipped.text, skipped.where)
             continue
-        draft.written.update({len(draft.blocks) + n - start: doc.written[n] for n in range(start, end) if n in doc.written})
+        offset = len(draft.blocks) - start
+        draft.written.update({n + offset: doc.written[n] for n in range(start, end) if n in doc.written})
         draft.blocks.extend(blocks)
         if draft.heading is None:
             first = next((i for i in range(start, end) if doc.blocks[i].kind == "heading"), None)
@@ -880,7 +886,9 @@ def _numbered_titles(toc: list[TocItem], pages: list[_Page], book_title: str) ->
         for parent, group in siblings.items()
         if any(len(t) == 1 and t.isalpha() and t.upper() not in "IVXLCDM" for t in (e.title.strip() for e in group))
     }
-    numbered = {parent for parent, group in siblings.items() if sum(_bare_number(e.title) is not None for e in group) > 1}
+    numbered = {
+        parent for parent, group in siblings.items() if sum(_bare_number(e.title) is not None for e in group) > 1
+    }
     holders = {k for entry in toc for k in entry.key[:-1]}
     out: list[TocItem] = []
     for entry in toc:

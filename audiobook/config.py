@@ -56,6 +56,8 @@ class ReadChoices:
     """Markdown: headings of this level and above start chapters; ``None`` picks the top level used."""
     chapters: str | None = None
     """Chapters to keep, numbered from 1 as ``--list-chapters`` shows them (``"3-7,9"``)."""
+    chapter_level: int | None = None
+    """EPUB: table-of-contents entries down to this depth start chapters; ``None`` picks one."""
 
 
 @dataclass(frozen=True)

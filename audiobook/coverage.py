@@ -111,15 +111,20 @@ def measure(book: Book, ledger: Ledger, selection: str | None = None) -> Coverag
         source = ledger.source.get(index)
         missing: tuple[str, ...] = ()
         if source is not None:
-            left = Counter(words(source))
+            apart = _apart(source, [spoken, *(item.text for item in inside)])
+            left = Counter(words(apart))
             left.subtract(Counter(words(spoken)))
             for item in inside:
                 left.subtract(Counter(words(item.text)))
-            lost = []
-            for word in words(source):
-                if left[word] > 0:
-                    lost.append(word)
-                    left[word] -= 1
+            lost: list[tuple[str, list[str]]] = []
+            for token in _WORD.findall(apart):
+                gone = []
+                for word in words(token):
+                    if left[word] > 0:
+                        gone.append(word)
+                        left[word] -= 1
+                if gone:
+                    lost.append((token, gone))
             missing = tuple(_unjoined(lost, left))
         if index not in chosen:
             skipped.append(Skipped("not selected (--chapters)", spoken, chapter.source, index))
@@ -137,22 +142,65 @@ def measure(book: Book, ledger: Ledger, selection: str | None = None) -> Coverag
     return Coverage(book.meta.title, tuple(rows), tuple(skipped))
 
 
-def _unjoined(lost: list[str], left: Counter[str]) -> list[str]:
-    """``lost`` less the words that are two spoken or skipped words written together.
+def _apart(source: str, said: list[str]) -> str:
+    """``source`` with each token that is spoken or skipped tokens written together written apart.
+
+    Inline markup joins text without a space: "NOTE<a>X</a>" is "NOTEX" in the source and "25<a>3</a>"
+    is "253", which as words would be "two hundred fifty-three"; the reader keeps "NOTE" and "X",
+    "25" and "3" apart. Tokens are compared as written, before they become words.
+    """
+    tokens = _WORD.findall(source.translate(_INVISIBLE))
+    have = Counter(_WORD.findall(" ".join(said).translate(_INVISIBLE)))
+    unsaid = Counter(tokens) - have
+    spare = have - Counter(tokens)
+    if not unsaid:
+        return source
+    out = []
+    for token in tokens:
+        pieces = _pieces(token, spare) if unsaid[token] > 0 else None
+        if pieces:
+            unsaid[token] -= 1
+            spare -= Counter(pieces)
+            out.extend(pieces)
+        else:
+            out.append(token)
+    return " ".join(out)
+
+
+def _pieces(token: str, spare: Counter[str], most: int = 3) -> list[str] | None:
+    """``token`` cut into at most ``most`` tokens that ``spare`` holds, else ``None``."""
+    if spare[token] > 0:
+        return [token]
+    if most < 2:
+        return None
+    for cut in range(len(token) - 1, 0, -1):  # longest first: "253" is "25" and "3" before "2", "5", "3"
+        head = token[:cut]
+        if spare[head] > 0:
+            tail = _pieces(token[cut:], spare - Counter([head]), most - 1)
+            if tail is not None:
+                return [head, *tail]
+    return None
+
+
+def _unjoined(lost: list[tuple[str, list[str]]], left: Counter[str]) -> list[str]:
+    """The lost words, less those of source tokens that are two spoken or skipped words written together.
 
     Inline markup joins text without a space ("stuck<sup>3</sup>" is "stuck3" in the source)
-    while the reader keeps the parts apart; such a word is accounted for when both parts are.
+    while the reader keeps the parts apart; such a token is accounted for when both parts are.
+    The token is cut as written, so a numeral keeps its capitals ("XIV1" is "fourteen", "one").
     """
     spare = Counter({w: -n for w, n in left.items() if n < 0})
     out = []
-    for word in lost:
-        for cut in range(1, len(word)):
-            parts = Counter(words(word[:cut]) + words(word[cut:]))
-            if all(spare[w] >= n for w, n in parts.items()):
-                spare.subtract(parts)
+    for token, gone in lost:
+        # The token's words that did match go back to the pool: its parts are matched instead.
+        pool = spare + Counter(words(token)) - Counter(gone)
+        for cut in range(1, len(token)):
+            parts = Counter(words(token[:cut]) + words(token[cut:]))
+            if all(pool[w] >= n for w, n in parts.items()):
+                spare = pool - parts
                 break
         else:
-            out.append(word)
+            out.extend(gone)
     return out
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "fixture",
     "rezip",
     "ENCRYPTION_XML",
+    "matter_page",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,3 +77,11 @@ ENCRYPTION_XML = b"""<?xml version="1.0" encoding="utf-8"?>
 </encryption>
 """
 """An ``encryption.xml`` that lists a content document as encrypted, as DRM schemes do."""
+
+
+def matter_page(name: str, kind: str, body: str, title: str = "", part: str = "bodymatter") -> Doc:
+    """A page laid out as Standard Ebooks lays out theirs: ``<body epub:type="frontmatter">`` around
+    one ``<section epub:type="titlepage">`` (``kind``) holding ``body``."""
+    ident = name.rsplit(".", 1)[0]
+    page = xhtml_page(f'<section id="{ident}" epub:type="{kind}">{body}</section>', title or ident)
+    return Doc(name, "", title, raw=page.replace("<body>", f'<body epub:type="{part}">', 1))

@@ -20,6 +20,7 @@ from epubkit import (
     TocEntry,
     build_epub,
     fixture,
+    matter_page,
     png_bytes,
     rezip,
 )
@@ -435,9 +436,9 @@ def test_without_a_table_of_contents_headings_start_chapters() -> None:
         chapter("b.xhtml", "II", "Two."),
     ]
     book, _ = read(build_epub(None, docs, [], title="T"))
-    # The heading as written is the title; it is spoken as a word.
-    assert titles(book) == ["CHAPTER I", "II"]
-    assert [said(c) for c in book.chapters] == ["Chapter one One. Still one.", "Two Two."]
+    # The heading as written is the title, a bare number named as a chapter; it is spoken as words.
+    assert titles(book) == ["CHAPTER I", "Chapter 2"]
+    assert [said(c) for c in book.chapters] == ["Chapter one One. Still one.", "Chapter two Two."]
 
 
 def test_linear_no_page_of_endnotes_is_read_at_the_referring_chapter() -> None:
@@ -577,6 +578,265 @@ def test_front_matter_skipped_unless_kept(version: int) -> None:
     assert said(book.chapters[4]) == "Index tide, 1"
 
 
+# --- the publisher's pages and the chapter list a player shows ---------------------------------------
+
+
+def _publisher_pages_book() -> bytes:
+    """A book laid out as Standard Ebooks' are: title page, imprint, half-title page, the author's
+    front matter, chapters numbered "I", "II" under the half title, endnotes, colophon, uncopyright."""
+    docs = [
+        matter_page("titlepage.xhtml", "titlepage", "<h1>The Tide Clock</h1><p>By Wren Alder.</p>", part="frontmatter"),
+        matter_page(
+            "imprint.xhtml",
+            "imprint",
+            '<h2>Imprint</h2><p>Produced by <a href="https://example.org/">volunteers</a>.</p>',
+            part="frontmatter",
+        ),
+        matter_page("dedication.xhtml", "dedication", "<p>For the keepers of lights.</p>", part="frontmatter"),
+        matter_page("epigraph.xhtml", "epigraph", "<blockquote><p>Time and tide.</p></blockquote>", part="frontmatter"),
+        matter_page("preface.xhtml", "preface", "<h2>Preface</h2><p>I wrote this by the sea.</p>", part="frontmatter"),
+        matter_page("halftitle.xhtml", "halftitlepage", "<h2>The Tide Clock</h2>", part="frontmatter"),
+        matter_page(
+            "chapter-1.xhtml",
+            "chapter",
+            '<h2>I</h2><p>The clock stopped.<a href="endnotes.xhtml#note-1" id="noteref-1" epub:type="noteref">1</a></p>',
+        ),
+        matter_page("chapter-2.xhtml", "chapter", "<h2>II</h2><p>It started again.</p>"),
+        matter_page(
+            "endnotes.xhtml",
+            "endnotes",
+            '<h2>Endnotes</h2><ol><li id="note-1"><p>At noon.</p></li></ol>',
+            part="backmatter",
+        ),
+        matter_page(
+            "colophon.xhtml",
+            "colophon",
+            '<h2>Colophon</h2><p>Typeset at <a href="https://example.org/">example.org</a>.</p>',
+            part="backmatter",
+        ),
+        matter_page("uncopyright.xhtml", "se:uncopyright", "<h2>Uncopyright</h2><p>May you share freely.</p>",
+                    part="backmatter"),
+    ]
+    toc = [
+        TocEntry("Titlepage", "titlepage.xhtml"),
+        TocEntry("Imprint", "imprint.xhtml"),
+        TocEntry("Dedication", "dedication.xhtml"),
+        TocEntry("Epigraph", "epigraph.xhtml"),
+        TocEntry("Preface", "preface.xhtml"),
+        TocEntry(
+            "The Tide Clock", "halftitle.xhtml", [TocEntry("I", "chapter-1.xhtml"), TocEntry("II", "chapter-2.xhtml")]
+        ),
+        TocEntry("Endnotes", "endnotes.xhtml"),
+        TocEntry("Colophon", "colophon.xhtml"),
+        TocEntry("Uncopyright", "uncopyright.xhtml"),
+    ]
+    marks = [("bodymatter", "chapter-1.xhtml", "The Tide Clock"), ("backmatter endnotes", "endnotes.xhtml", "Endnotes")]
+    return build_epub(None, docs, toc, title="The Tide Clock", landmarks=marks)
+
+
+def test_publisher_pages_are_skipped_and_the_authors_front_matter_read() -> None:
+    book, options = read_with(_publisher_pages_book())
+    assert titles(book) == ["Dedication", "Epigraph", "Preface", "Chapter 1", "Chapter 2"]
+    assert [said(c) for c in book.chapters] == [
+        "For the keepers of lights.",
+        "Time and tide.",
+        "Preface I wrote this by the sea.",
+        "Chapter one The clock stopped.",
+        "Chapter two It started again.",
+    ]
+    assert [(r, t) for r, t, c in skipped(options.ledger) if r.startswith("front matter")] == [
+        ("front matter: title page", "The Tide Clock By Wren Alder."),
+        ("front matter: imprint", "Imprint Produced by volunteers."),
+        ("front matter: half-title page", "The Tide Clock"),
+        ("front matter: colophon", "Colophon Typeset at example.org."),
+        ("front matter: copyright page", "Uncopyright May you share freely."),
+    ]
+    assert measure(book, options.ledger).missing == 0
+    assert options.reporter.reports == []
+
+
+def test_publisher_pages_kept_on_request_and_endnotes_stay_notes() -> None:
+    book, options = read_with(_publisher_pages_book(), skip_front_matter=False, notes="end")
+    assert titles(book) == [
+        "Titlepage",
+        "Imprint",
+        "Dedication",
+        "Epigraph",
+        "Preface",
+        "The Tide Clock",
+        "Chapter 1",
+        "Chapter 2",
+        "Colophon",
+        "Uncopyright",
+    ]
+    # The endnote is read where it is referred to, never as a chapter of its own.
+    assert said(book.chapters[6]) == "Chapter one The clock stopped. Notes At noon."
+    assert measure(book, options.ledger).missing == 0
+
+
+def _stories_in_parts(version: int) -> bytes:
+    """A collection whose stories are in numbered parts, as in Standard Ebooks' short stories."""
+    def story(ident: str, name: str, parts: list[str]) -> Doc:
+        sections = "".join(
+            f'<section id="{ident}-{n}" epub:type="z3998:subchapter"><h3>{numeral}</h3><p>{text}</p></section>'
+            for n, (numeral, text) in enumerate(zip(["I", "II", "III"], parts), start=1)
+        )
+        body = f'<article id="{ident}" epub:type="se:short-story"><h2>{name}</h2>{sections}</article>'
+        return Doc(f"{ident}.xhtml", body, name)
+
+    docs = [
+        story("scandal", "A Scandal in Bohemia", ["She is always the woman.", "The photograph.", "The note."]),
+        Doc("league.xhtml", "<h2>The Red-Headed League</h2><p>A red head.</p>", "League"),
+    ]
+    toc = [
+        TocEntry(
+            "A Scandal in Bohemia",
+            "scandal.xhtml",
+            [TocEntry(numeral, f"scandal.xhtml#scandal-{n}") for n, numeral in enumerate(["I", "II", "III"], start=1)],
+        ),
+        TocEntry("The Red-Headed League", "league.xhtml"),
+    ]
+    return build_epub(None, docs, toc, title="Adventures", epub_version=version)
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_numbered_parts_are_named_with_their_story(version: int) -> None:
+    book, options = read_with(_stories_in_parts(version))
+    assert titles(book) == [
+        "A Scandal in Bohemia, part 1",
+        "A Scandal in Bohemia, part 2",
+        "A Scandal in Bohemia, part 3",
+        "The Red-Headed League",
+    ]
+    # The story's title page is heard at the start of its first part; each part says its number once.
+    assert [said(c) for c in book.chapters[:2]] == [
+        "A Scandal in Bohemia Part one She is always the woman.",
+        "Part two The photograph.",
+    ]
+    assert measure(book, options.ledger).missing == 0
+
+
+def test_bare_numbers_become_chapters_and_numerals_that_look_like_letters_too() -> None:
+    numerals = ["XLIX", "L", "LI", "C"]
+    docs = [chapter(f"c{n}.xhtml", numeral, f"Text {n}.") for n, numeral in enumerate(numerals)]
+    docs.append(Doc("c9.xhtml", "<p>No heading here.</p>"))
+    toc = [TocEntry(numeral, f"c{n}.xhtml") for n, numeral in enumerate(numerals)] + [TocEntry("12.", "c9.xhtml")]
+    book, _ = read(build_epub(None, docs, toc, title="T"))
+    assert titles(book) == ["Chapter 49", "Chapter 50", "Chapter 51", "Chapter 100", "Chapter 12"]
+    # "L" was said as a letter; a chapter with no heading of its own says its number.
+    assert [said(c.blocks[0]) for c in book.chapters] == [
+        "Chapter forty-nine",
+        "Chapter fifty",
+        "Chapter fifty-one",
+        "Chapter one hundred",
+        "Chapter twelve",
+    ]
+    assert said(book.chapters[4]) == "Chapter twelve No heading here."
+
+
+def test_letters_stay_letters_and_numbered_chapters_in_volumes() -> None:
+    docs = [chapter(f"{letter}.xhtml", letter, f"Words under {letter}.") for letter in "ABCI"]
+    toc = [TocEntry(letter, f"{letter}.xhtml") for letter in "ABCI"]
+    book, _ = read(build_epub(None, docs, toc, title="Glossary"))
+    assert titles(book) == ["A", "B", "C", "I"]
+    assert said(book.chapters[3].blocks[0]) == "One"  # the book's own heading, unchanged
+
+    volume = '<section id="v1" epub:type="part"><h2>Volume I</h2></section>'
+    docs = [
+        Doc("v1.xhtml", volume, "Volume I"),
+        Doc("v1c1.xhtml", '<section epub:type="chapter"><h3>I</h3><p>First.</p></section>', "I"),
+        Doc("v1c2.xhtml", '<section epub:type="chapter"><h3>II</h3><p>Second.</p></section>', "II"),
+    ]
+    toc = [TocEntry("Volume I", "v1.xhtml", [TocEntry("I", "v1c1.xhtml"), TocEntry("II", "v1c2.xhtml")])]
+    book, _ = read(build_epub(None, docs, toc, title="T"))
+    assert titles(book) == ["Volume I, chapter 1", "Volume I, chapter 2"]
+    assert [said(c) for c in book.chapters] == ["Volume one Chapter one First.", "Chapter two Second."]
+
+
+def _poems(sections: int = 6, poems: int = 12, lines: int = 8) -> bytes:
+    """A book of short poems, numbered within its sections, the table of contents listing every one."""
+    docs, toc = [], []
+    for s in range(1, sections + 1):
+        body = f'<section id="s{s}" epub:type="part"><h2>Book {s}</h2>'
+        entries = []
+        for p in range(1, poems + 1):
+            verse = "<br/>".join(f"line {k} of poem {p} in book {s} goes on" for k in range(lines))
+            body += f'<article id="s{s}p{p}" epub:type="z3998:poem"><h3>{p}</h3><p>{verse}</p></article>'
+            entries.append(TocEntry(str(p), f"book{s}.xhtml#s{s}p{p}"))
+        docs.append(Doc(f"book{s}.xhtml", body + "</section>", f"Book {s}"))
+        toc.append(TocEntry(f"Book {s}", f"book{s}.xhtml#s{s}", entries))
+    return build_epub(None, docs, toc, title="Poems")
+
+
+def test_many_short_poems_are_read_in_chapters_of_their_sections() -> None:
+    data = _poems()
+    book, options = read_with(data)
+    # 72 poems of about 70 words: the sections, of about 14 minutes each, are the chapters.
+    assert titles(book) == [f"Book {s}" for s in range(1, 7)]
+    assert said(book.chapters[0]).startswith("Book one One line 0 of poem 1 in book 1 goes on")
+    assert measure(book, options.ledger).missing == 0
+    # The user may ask for every poem, named with its section (whose title opens its first poem).
+    book, _ = read_with(data, chapter_level=2)
+    assert len(book.chapters) == 72 and titles(book)[:3] == ["Book 1, part 1", "Book 1, part 2", "Book 1, part 3"]
+    assert said(book.chapters[1]).startswith("Part two line 0 of poem 2")
+    book, _ = read_with(data, chapter_level=1, skip_front_matter=False)
+    assert len(book.chapters) == 6
+    # Long poems are chapters of their own.
+    book, _ = read_with(_poems(sections=3, poems=12, lines=80))
+    assert len(book.chapters) == 36
+
+
+def test_words_with_note_references_glued_to_them_are_not_missing() -> None:
+    def ref(mark: str) -> str:
+        return f'<a epub:type="noteref" href="#n1">{mark}</a>'
+
+    text = (
+        f"<h2>Chapter XIV{ref('1')}</h2><p>As in Deut. 33:25{ref('3')}, and ACT I{ref('2')}, the NOTE{ref('X')}"
+        f" of Holmes’s{ref('4')} friend, in 1850{ref('5')}.</p><aside epub:type=\"footnote\" id=\"n1\"><p>A note.</p></aside>"
+    )
+    for notes in ("skip", "end"):
+        book, options = read_with(build_epub(None, [Doc("a.xhtml", text, "A")], [], title="T"), notes=notes)
+        assert said(book.chapters[0]).startswith("Chapter fourteen As in Deut. 33:25, and ACT I, the NOTE of Holmes’s")
+        assert [c.missing for c in measure(book, options.ledger).chapters] == [()]
+        # Each reference is accounted for as skipped, with its reason.
+        assert [t for r, t, _ in skipped(options.ledger) if r == "note reference"] == ["1", "3", "2", "X", "4", "5"]
+
+
+def test_an_ending_after_a_word_in_another_language_stays_on_it() -> None:
+    from audiobook.config import UnitOptions
+    from audiobook.convert import run_passes
+    from audiobook.plan import Pause, Unit
+
+    text = (
+        '<p>It was the <i xml:lang="la">anno</i>’s last day; the <i xml:lang="fr">café</i>s were shut, '
+        'and <i xml:lang="de">Bach</i>’s organ and the <i xml:lang="fr">Marseillaise</i>’s tune '
+        "and <em>Gwen</em>’s boat.</p>"
+    )
+    for language, hiss in (("en-US", "ᵻz"), ("en-GB", "ɪz")):
+        book, _ = read(build_epub(None, [Doc("a.xhtml", text, "A")], [], title="T", language=language))
+        reporter = Reporter()
+        (plan,) = run_passes(book, lang=language.lower(), unit_options=UnitOptions(), reporter=reporter)
+        items = [(i.text, i.lang, i.phonemes) for i in plan.items if isinstance(i, Unit)]
+        # The foreign word is read in its language, its ending said onto it as the book's language says it.
+        assert [(t, lang) for t, lang, _ in items] == [
+            ("It was the", language.lower()),
+            ("anno's", "la"),
+            ("last day; the", language.lower()),
+            ("cafés", "fr"),
+            ("were shut, and", language.lower()),
+            ("Bach's", "de"),
+            ("organ and the", language.lower()),
+            ("Marseillaise's", "fr"),
+            ("tune and Gwen's boat.", language.lower()),
+        ]
+        endings = {t: ph for t, _, ph in items}
+        assert endings["anno's"].endswith("ɔz") and endings["cafés"].endswith("ez") and endings["Bach's"].endswith("xs")
+        assert endings["Marseillaise's"].endswith("z" + hiss) and "ɛs" not in " ".join(endings.values())
+        # No pause, no sentence break between a word and its ending.
+        assert not any(isinstance(i, Pause) for i in plan.items)
+        assert reporter.reports == []
+
+
 # --- pronunciation lexicons -----------------------------------------------------------------------
 
 PLS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -613,6 +873,36 @@ def test_pls_lexicon_applies_to_the_whole_book() -> None:
     assert said(book.chapters[1]) == "Rescue The Royal National Lifeboat Institution came for ysolde, not for Ysoldes."
     assert options.reporter.reports == []
     assert all(c.missing == () for c in measure(book, options.ledger).chapters)
+
+
+def test_pronunciations_typed_with_ascii_look_alikes_lose_no_phoneme() -> None:
+    from audiobook.passes.g2p import VOCAB, phonemize_book
+
+    typed = """<?xml version="1.0" encoding="UTF-8"?>
+<lexicon version="1.0" xmlns="http://www.w3.org/2005/01/pronunciation-lexicon" alphabet="ipa" xml:lang="en">
+  <lexeme><grapheme>Gwen</grapheme><phoneme>'gwen</phoneme></lexeme>
+  <lexeme><grapheme>Ysolde</grapheme><phoneme>ɪ'zɔl.də</phoneme></lexeme>
+</lexicon>
+"""
+    text = (
+        "<p>Gwen drove to <span ssml:ph=\"'gɪld,fɔ:d\">Guildford</span> with Ysolde, "
+        "past <span ssml:ph=\"ˈbɜːkli\">Berkeley</span>.</p>"
+    )
+    lexicon = Resource("names.pls", "application/pls+xml", typed.encode("utf-8"))
+    book, options = read_with(build_epub(None, [Doc("a.xhtml", text, "A")], [], title="T", resources=[lexicon]))
+    assert overrides(book) == [
+        ("Gwen", "ˈɡwen"),
+        ("Guildford", "ˈɡɪldˌfɔːd"),
+        ("Ysolde", "ɪˈzɔldə"),
+        ("Berkeley", "ˈbɜːkli"),
+    ]
+    # Every symbol reaches the model: nothing is dropped, nothing is read as punctuation.
+    reporter = Reporter()
+    phonemized = phonemize_book(book, reporter)
+    assert [r.code for r in reporter.reports] == []
+    kept = [s.ph for b in phonemized.chapters[0].blocks for s in b.segments if isinstance(s, Phonemes) and s.override]
+    assert kept == [ph for _, ph in overrides(book)]
+    assert all(set(ph) <= VOCAB and not set(ph) & set(",.:;'") for ph in kept)
 
 
 def test_broken_lexicon_is_reported_and_the_book_still_read() -> None:

@@ -74,6 +74,9 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--code", choices=["skip", "read"], default="skip", help="code blocks: skip (default) or read")
     p.add_argument("--heading-level", type=int, choices=range(1, 7), metavar="N",
                    help="Markdown: headings of level N and above start chapters (default: the top level used)")
+    p.add_argument("--chapter-level", type=int, choices=range(1, 10), metavar="N",
+                   help="EPUB: table-of-contents entries down to depth N start chapters "
+                        "(default: every entry, or for very many short ones the deepest level of chapters a few minutes long)")
 
 
 def _read_choices(args: argparse.Namespace):
@@ -88,6 +91,7 @@ def _read_choices(args: argparse.Namespace):
         code_blocks=args.code,
         heading_level=args.heading_level,
         chapters=args.chapters,
+        chapter_level=args.chapter_level,
     )
 
 

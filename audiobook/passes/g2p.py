@@ -47,6 +47,10 @@ _FULLWIDTH = str.maketrans(
 )
 _SPACES = re.compile(r"\s+")
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SUFFIX = re.compile(r"^(?:['\u2019]s|e?s)(?![\w'\u2019])")
+"""A possessive or plural ending written onto the segment before it (``<i lang="la">anno</i>'s``)."""
+_SIBILANTS = frozenset("szʃʒʧʤʦʣ")
+_VOICELESS = frozenset("ptkfθxχç")
 
 
 @functools.lru_cache(maxsize=1)
@@ -166,6 +170,7 @@ def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = No
     # Collect every text first so that each language is phonemized in one batch.
     todo: dict[str, list[tuple[int, int, int]]] = {}
     texts: dict[tuple[int, int, int], str] = {}
+    endings: dict[tuple[int, int, int], tuple[str, bool]] = {}
     said: set[str] = set()
     for ci, ch in enumerate(book.chapters):
         for bi, block in enumerate(ch.blocks):
@@ -176,6 +181,13 @@ def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = No
                 if not isinstance(seg, Speech):
                     continue
                 lang = _lang_for(seg.ctx.lang or default, default, reporter, said)
+                ending = _SUFFIX.match(seg.text) if si and (espeak_voice(lang) or "").startswith("en") else None
+                if ending and isinstance(block.segments[si - 1], (Speech, Phonemes)):
+                    # "anno" (Latin) + "'s last day": the ending is said onto the word before it.
+                    endings[(ci, bi, si)] = (ending.group(), espeak_voice(lang) == "en-gb")
+                    if not seg.text[ending.end() :].strip():
+                        continue
+                    seg = replace(seg, text=seg.text[ending.end() :].strip())
                 if lang.lower().startswith("ja") and _KANJI.search(seg.text):
                     reporter.report(
                         "no-g2p",
@@ -202,10 +214,20 @@ def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = No
         blocks = []
         for bi, block in enumerate(ch.blocks):
             segs: list[Segment] = []
+            last = -1  # the segment segs[-1] was made from
             for si, seg in enumerate(block.segments):
                 if not isinstance(seg, Speech):
                     segs.append(seg)
+                    last = si
                     continue
+                if (ci, bi, si) in endings:
+                    ending, british = endings[(ci, bi, si)]
+                    before = segs[-1] if last == si - 1 else None
+                    if isinstance(before, Phonemes):
+                        segs[-1] = replace(before, ph=before.ph + _ending(before.ph, british), text=before.text + ending)
+                    else:
+                        segs.append(Phonemes(_ending("", british), ending, seg.ctx, seg.source))
+                    seg = replace(seg, text=seg.text[len(ending) :].strip())
                 mapped = done.get((ci, bi, si))
                 if mapped is None:
                     continue  # reported above
@@ -213,9 +235,18 @@ def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = No
                     log.debug("nothing to speak in %r", seg.text)
                     continue
                 segs.append(Phonemes(mapped, seg.text, seg.ctx, seg.source))
+                last = si
             blocks.append(replace(block, segments=tuple(segs)))
         chapters.append(replace(ch, blocks=tuple(blocks)))
     return replace(book, chapters=tuple(chapters))
+
+
+def _ending(ph: str, british: bool) -> str:
+    """The English possessive or plural ending after ``ph``: "ɪz" after a hiss, "s" after a voiceless sound, else "z"."""
+    last = next((ch for ch in reversed(ph) if ch.isalpha()), "")
+    if last in _SIBILANTS:
+        return "ɪz" if british else "ᵻz"
+    return "s" if last in _VOICELESS else "z"
 
 
 def _lang_for(lang: str, default: str, reporter: Reporter, said: set[str]) -> str:

@@ -6,8 +6,13 @@ else the first heading, else ``Chapter N``. Several table-of-contents entries po
 file split that file; a spine file with no entry continues the chapter before it. Each content
 document is handed to the XHTML reader.
 
-Cover, copyright, table-of-contents and index pages are skipped (found by landmarks, the EPUB 2
-guide, ``epub:type`` and their titles) unless front matter is kept; ``linear="no"`` pages are not
+Titles a player can show: a title that is only a number becomes "Chapter 12", a numbered part is
+named with the entry that holds it, and a book of very many short entries is read in chapters of
+the table-of-contents level that makes them a few minutes long (or the level asked for).
+
+The publisher's pages (cover, title and half-title pages, imprint, copyright, table of contents,
+colophon, index) are skipped (found by landmarks, the EPUB 2 guide, ``epub:type`` and their
+titles) unless front matter is kept; ``linear="no"`` pages are not
 read. Footnotes and endnotes, wherever they stand, are skipped or read at the end of the chapter
 that first refers to them. The PLS lexicons the package lists apply to the whole book. What is
 left out is noted in the ledger with its reason.
@@ -19,6 +24,7 @@ import io
 import logging
 import posixpath
 import re
+import statistics
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
@@ -31,6 +37,8 @@ from audiobook.config import ReadOptions
 from audiobook.diagnostics import Ledger, Reporter, Skipped
 from audiobook.errors import InputError
 from audiobook.model import Block, Book, Chapter, Metadata, Phonemes, Segment, Speech
+from audiobook.normalize.roman import roman_value
+from audiobook.readers.text import spoken_heading
 from audiobook.readers.xhtml import (
     FRONT_MATTER_TYPES,
     XHTML_NS,
@@ -48,6 +56,7 @@ from audiobook.readers.xhtml import (
     read_tree,
 )
 from ssml import Diagnostic, SSMLError, safe_parser
+from ssml.ipa import fold_ipa
 from ssml.lexicon import Lexicon, parse_lexicon, split_text
 
 __all__ = ["read"]
@@ -87,6 +96,12 @@ _COPYRIGHT_WORDS = 400
 """A page this short with a copyright notice (and no other title) is a copyright page."""
 _NOTES_HEADING = "Notes"
 """Said before the notes read at the end of a chapter."""
+_BARE_TITLE = re.compile(r"^(\d{1,4}|[IVXLCDM]{1,8}|[ivxlcdm]{1,8})\.?$")
+"""A title that is a number and nothing more."""
+_LISTENABLE_WORDS = 450
+"""Median chapter length, in words, that a listener can use: about three minutes at 150 words a minute."""
+_MANY_CHAPTERS = 30
+"""Below this many chapters, short ones are kept as the table of contents has them."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,15 @@ class TocItem:
     """Archive path of the target document."""
     fragment: str | None
     """Fragment id inside it, if any."""
+    key: tuple[int, ...] = ()
+    """Positions in the flattened table of its enclosing entries, then its own (its depth is the length)."""
+    said: str | None = None
+    """How a heading that is only this entry's number is said ("Chapter 1"), when the title is made from it."""
+
+    @property
+    def depth(self) -> int:
+        """1 for a top-level entry, 2 for an entry nested in one, and so on."""
+        return max(len(self.key), 1)
 
 
 @dataclass(frozen=True)
@@ -146,6 +170,22 @@ class _Draft:
     """(path, id) of the notes it refers to, in order."""
     notes: list[_Placed] = field(default_factory=list)
     """Notes that stand inside it."""
+    key: tuple[int, ...] = ()
+    """The table-of-contents key of the entry that starts it (``()``: none does)."""
+    said: str | None = None
+    """The entry's ``said``: a heading that is only the chapter's number is said so."""
+    written: dict[int, str] = field(default_factory=dict)
+    """Block index → a heading as written, where it is spoken differently."""
+
+    def take(self, other: _Draft) -> None:
+        """Append ``other``'s content: it continues this chapter."""
+        self.written.update({n + len(self.blocks): text for n, text in other.written.items()})
+        self.blocks.extend(other.blocks)
+        self.heading = self.heading or other.heading
+        self.source.extend(other.source)
+        self.skipped.extend(other.skipped)
+        self.refs.extend(other.refs)
+        self.notes.extend(other.notes)
 
 
 class _Archive:
@@ -352,6 +392,17 @@ def _cover(opf: etree._Element, manifest: dict[str, _Item], archive: _Archive) -
         return None, None
 
 
+def _enclosing(el: etree._Element, top: etree._Element, name: str) -> list[etree._Element]:
+    """The elements named ``name`` around ``el`` and inside ``top``, innermost first."""
+    out = []
+    for outer in el.iterancestors():
+        if outer is top:
+            break
+        if isinstance(outer.tag, str) and etree.QName(outer).localname == name:
+            out.append(outer)
+    return out
+
+
 def _nav_toc(archive: _Archive, nav: _Item) -> list[TocItem]:
     root = archive.xml(nav.path, f"navigation document {nav.path}")
     navs = [el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname == "nav"]
@@ -361,24 +412,33 @@ def _nav_toc(archive: _Archive, nav: _Item) -> list[TocItem]:
     )
     if toc_nav is None:
         return []
-    out = []
+    out: list[TocItem] = []
+    entry_of: dict[etree._Element, int] = {}  # list item → the entry it is labelled by
     # Nested lists are flattened in document order: a part, then its chapters.
     for a in toc_nav.iter():
         if isinstance(a.tag, str) and etree.QName(a).localname == "a" and a.get("href"):
             path, frag = _resolve(nav.path, a.get("href", ""))
-            out.append(TocItem(_text(a), path, frag))
+            items = _enclosing(a, toc_nav, "li")
+            if items and items[0] not in entry_of:
+                entry_of[items[0]] = len(out)
+            parents = tuple(entry_of[li] for li in reversed(items[1:]) if li in entry_of)
+            out.append(TocItem(_text(a), path, frag, (*parents, len(out))))
     return out
 
 
 def _ncx_toc(archive: _Archive, ncx: _Item) -> list[TocItem]:
     root = archive.xml(ncx.path, f"NCX table of contents {ncx.path}")
-    out = []
+    out: list[TocItem] = []
+    entry_of: dict[etree._Element, int] = {}
     for point in root.iter(f"{{{_NCX}}}navPoint", "navPoint"):
         label = point.find(f"{{{_NCX}}}navLabel/{{{_NCX}}}text")
         content = point.find(f"{{{_NCX}}}content")
         if content is not None and content.get("src"):
             path, frag = _resolve(ncx.path, content.get("src", ""))
-            out.append(TocItem(_text(label), path, frag))
+            outer = _enclosing(point, root, "navPoint")
+            parents = tuple(entry_of[p] for p in reversed(outer) if p in entry_of)
+            entry_of[point] = len(out)
+            out.append(TocItem(_text(label), path, frag, (*parents, len(out))))
     return out
 
 
@@ -416,8 +476,9 @@ def _landmarks(archive: _Archive, opf: etree._Element, manifest: dict[str, _Item
                 kinds = element_types(a)
                 if a.get("href") and kinds:
                     path, _ = _resolve(nav.path, a.get("href", ""))
-                    # The landmarks nav is newer than the guide: it wins.
-                    out[path] = min(kinds)
+                    # The landmarks nav is newer than the guide: it wins. A landmark may carry
+                    # several words ("frontmatter titlepage"): the one naming front matter counts.
+                    out[path] = min(kinds & set(FRONT_MATTER_TYPES) or kinds)
     return out
 
 
@@ -457,7 +518,7 @@ def _apply_lexicons(book: Book, lexicons: list[Lexicon], ledger: Ledger) -> tupl
             written, pron = piece
             count += 1
             if pron.ph:
-                out.append(Phonemes(pron.ph, written, seg.ctx, seg.source, override=True))
+                out.append(Phonemes(fold_ipa(pron.ph), written, seg.ctx, seg.source, override=True))
             else:
                 out.append(replace(seg, text=pron.alias or written))
                 ledger.skip(f"read as its lexicon alias {pron.alias!r}", written, seg.source, chapter)
@@ -589,13 +650,14 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
     landmarks = _landmarks(archive, opf, manifest, opf_path)
     lexicons = _lexicons(archive, manifest, reporter)
 
+    pages = _parse_pages(archive, opf, manifest, reporter)
+    toc = _numbered_titles(toc, pages, meta.title)
     by_path: dict[str, list[TocItem]] = {}
     for entry in toc:
         entries = by_path.setdefault(entry.path, [])
         if all(e.fragment != entry.fragment for e in entries):
             entries.append(entry)
 
-    pages = _parse_pages(archive, opf, manifest, reporter)
     links = _note_links(pages)
     drafts: list[_Draft] = []
     outside: list[_Placed] = []  # notes standing on pages that are no chapter's
@@ -642,9 +704,11 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
             continue
         _add_sections(drafts, doc, entries, where, reporter, ledger, item.path, notes, new_chapter=not toc)
 
+    drafts = _join_title_pages(_at_level(drafts, toc, choices.chapter_level, source))
     placed = _place_notes(drafts, outside, choices.notes, ledger)
     chapters: list[Chapter] = []
     for draft in drafts:
+        _say_number(draft)
         title, blocks, where = draft.title, draft.blocks, draft.where
         if not blocks:
             reporter.report("empty-chapter", f"chapter {title or '(untitled)'!r} has no text; dropped", where)
@@ -653,7 +717,8 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
             continue
         index = len(chapters)
         if not title:
-            title = draft.heading or f"Chapter {index + 1}"
+            number = _bare_number(draft.heading or "")
+            title = f"Chapter {number}" if number is not None else draft.heading or f"Chapter {index + 1}"
         for skipped in draft.skipped:
             ledger.skip(skipped.reason, skipped.text, skipped.where, index)
         ledger.source[index] = " ".join(t for t in draft.source if t)
@@ -727,7 +792,8 @@ def _add_sections(
     """
     frag_entries = [e for e in entries if e.fragment]
     whole = next((e for e in entries if not e.fragment), None)
-    titles = {e.fragment: e.title for e in frag_entries if e.fragment}
+    by_fragment = {e.fragment: e for e in frag_entries if e.fragment}
+    titles = {frag: e.title for frag, e in by_fragment.items()}
     bounds = _bounds(doc, list(titles))
     for frag in titles:
         if frag not in bounds:
@@ -735,10 +801,13 @@ def _add_sections(
     for anchor, (start, end) in bounds.items():
         blocks = doc.blocks[start:end]
         if anchor is not None:
-            draft = _Draft(titles[anchor], where=f"{where}#{anchor}")
+            entry = by_fragment[anchor]
+            draft = _Draft(entry.title, where=f"{where}#{anchor}", key=entry.key, said=entry.said)
             chapters.append(draft)
         elif whole is not None or (blocks and (not chapters or (new_chapter and blocks[0].kind == "heading"))):
             draft = _Draft(whole.title if whole is not None else None, where=where)
+            if whole is not None:
+                draft.key, draft.said = whole.key, whole.said
             chapters.append(draft)
         elif chapters:
             draft = chapters[-1]
@@ -748,6 +817,8 @@ def _add_sections(
                 if sec is None:
                     ledger.skip(skipped.reason, skipped.text, skipped.where)
             continue
+        offset = len(draft.blocks) - start
+        draft.written.update({n + offset: doc.written[n] for n in range(start, end) if n in doc.written})
         draft.blocks.extend(blocks)
         if draft.heading is None:
             first = next((i for i in range(start, end) if doc.blocks[i].kind == "heading"), None)
@@ -769,3 +840,178 @@ def _bounds(doc: XhtmlDocument, ids: list[str]) -> dict[str | None, tuple[int, i
     for k, (pos, _, ident) in enumerate(found):
         out[ident] = (pos, found[k + 1][0] if k + 1 < len(found) else len(doc.blocks))
     return out
+
+
+def _bare_number(title: str, among_numbers: bool = False) -> int | None:
+    """The number a title is and nothing more ("XIV", "14", "iv."), else ``None``.
+
+    Alone, "MIX", "CD" or "C" is a word or a letter; ``among_numbers`` (its neighbours are
+    numbers) makes it the numeral ("L" between "XLIX" and "LI").
+    """
+    m = _BARE_TITLE.match(title.strip())
+    if m is None:
+        return None
+    num = m.group(1)
+    if num.isdigit():
+        return int(num)
+    upper = num.upper()
+    # Alone, the test a spoken heading uses.
+    if not among_numbers and spoken_heading(upper) == upper:
+        return None
+    return roman_value(upper)
+
+
+def _numbered_titles(toc: list[TocItem], pages: list[_Page], book_title: str) -> list[TocItem]:
+    """The table of contents with titles a player can show: "XIV" becomes "Chapter 14", and an
+    entry numbered inside another is named with it ("A Scandal in Bohemia, part 1").
+
+    A numbered entry that holds others is a part; one nested in another is a chapter when its
+    target says so (``epub:type="chapter"``), else a part. An entry inside the book's half-title
+    page is named as if it stood at the top. Entries among single letters that are not numerals
+    ("A", "B", "E" of a glossary) are letters, and keep their titles.
+    """
+    roots = {page.item.path: page.root for page in pages}
+    siblings: dict[tuple[int, ...], list[TocItem]] = {}
+    for entry in toc:
+        siblings.setdefault(entry.key[:-1], []).append(entry)
+    lettered = {
+        parent
+        for parent, group in siblings.items()
+        if any(len(t) == 1 and t.isalpha() and t.upper() not in "IVXLCDM" for t in (e.title.strip() for e in group))
+    }
+    numbered = {
+        parent for parent, group in siblings.items() if sum(_bare_number(e.title) is not None for e in group) > 1
+    }
+    holders = {k for entry in toc for k in entry.key[:-1]}
+    out: list[TocItem] = []
+    for entry in toc:
+        number = _bare_number(entry.title, entry.key[:-1] in numbered)
+        if number is None or entry.key[:-1] in lettered:
+            out.append(entry)
+            continue
+        parent = toc[entry.key[-2]] if len(entry.key) > 1 else None
+        if parent is not None and (
+            parent.title.casefold() == book_title.casefold()
+            or _target_types(roots, parent) & {"titlepage", "halftitlepage"}
+        ):
+            parent = None
+        if entry.key and entry.key[-1] in holders:
+            word = "part"
+        elif parent is not None and "chapter" not in _target_types(roots, entry):
+            word = "part"
+        else:
+            word = "chapter"
+        if parent is not None:
+            title = f"{out[entry.key[-2]].title}, {word} {number}"
+        else:
+            title = f"{word.capitalize()} {number}"
+        out.append(replace(entry, title=title, said=f"{word.capitalize()} {number}"))
+    return out
+
+
+def _target_types(roots: dict[str, etree._Element], entry: TocItem) -> frozenset[str]:
+    """``epub:type`` words of what a table-of-contents entry points to."""
+    root = roots.get(entry.path)
+    if root is None:
+        return frozenset()
+    if entry.fragment:
+        target = next((el for el in root.iter() if isinstance(el.tag, str) and el.get("id") == entry.fragment), None)
+        return frozenset(element_types(target)) if target is not None else frozenset()
+    return page_types(root, _element(root, "body"))
+
+
+def _draft_words(draft: _Draft) -> int:
+    return len(_blocks_text(draft.blocks).split())
+
+
+def _grouped(drafts: list[_Draft], level: int) -> list[list[_Draft]]:
+    """Drafts in chapters of table-of-contents ``level``: a deeper entry continues the chapter of
+    the entry it is nested in (or of its first nested entry, when that one has no page of its own)."""
+    groups: list[list[_Draft]] = []
+    heads: list[tuple[int, ...]] = []
+    for draft in drafts:
+        if groups and len(draft.key) > level and draft.key[:level] == heads[-1]:
+            groups[-1].append(draft)
+        else:
+            groups.append([draft])
+            heads.append(draft.key[:level])
+    return groups
+
+
+def _at_level(drafts: list[_Draft], toc: list[TocItem], level: int | None, source: str) -> list[_Draft]:
+    """Chapters of one table-of-contents level: ``level``, or the deepest whose chapters are long enough.
+
+    Without a level asked for, a book of very many short entries (a book of poems) is read in the
+    chapters of the deepest level whose median chapter is a few minutes long.
+    """
+    deepest = max((len(d.key) for d in drafts), default=0)
+    if level is None:
+        if deepest < 2 or len(drafts) < _MANY_CHAPTERS:
+            return drafts
+        level = 1
+        for depth in range(deepest, 0, -1):
+            if statistics.median(sum(map(_draft_words, g)) for g in _grouped(drafts, depth)) >= _LISTENABLE_WORDS:
+                level = depth
+                break
+        if level < deepest:
+            log.info("%s: chapters from table-of-contents level %d of %d (--chapter-level)", source, level, deepest)
+    if level >= deepest:
+        return drafts
+    out = []
+    for head, *rest in _grouped(drafts, level):
+        if len(head.key) > level:
+            # Its own entry has no page (a skipped half-title page): the enclosing entry names it.
+            entry = toc[head.key[level - 1]]
+            head = replace(head, title=entry.title, key=entry.key, said=entry.said)
+        for draft in rest:
+            head.take(draft)
+        out.append(head)
+    return out
+
+
+def _join_title_pages(drafts: list[_Draft]) -> list[_Draft]:
+    """A part's title page (headings only) joins its first numbered section, whose title names the part.
+
+    "A Scandal in Bohemia" followed by "A Scandal in Bohemia, part 1" is one chapter, not a
+    chapter of four words and then the story.
+    """
+    out: list[_Draft] = []
+    for draft in drafts:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.title
+            and prev.key
+            and draft.key[: len(prev.key)] == prev.key
+            and len(draft.key) > len(prev.key)
+            and (draft.title or "").startswith(f"{prev.title}, ")
+            and prev.blocks
+            and all(b.kind == "heading" for b in prev.blocks)
+        ):
+            prev.title, prev.key, prev.said = draft.title, draft.key, draft.said
+            prev.take(draft)
+            continue
+        out.append(draft)
+    return out
+
+
+def _say_number(draft: _Draft) -> None:
+    """A chapter named by its number alone says "Chapter one" where its heading is only the number,
+    or at its start when it has no heading; any other heading is the book's own and is left."""
+    said = draft.said
+    if said is None and not draft.title and draft.heading is not None:
+        number = _bare_number(draft.heading)
+        said = f"Chapter {number}" if number is not None else None
+    if said is None:
+        return
+    number = said.rsplit(" ", 1)[-1]
+    for n, block in enumerate(draft.blocks):
+        if block.kind != "heading":
+            if n == 0:
+                draft.blocks.insert(0, Block((Speech(spoken_heading(said)),), "heading"))
+            return
+        first = block.segments[0] if block.segments else None
+        written = draft.written.get(n) or block_text(block)
+        if isinstance(first, Speech) and _bare_number(written, among_numbers=True) == int(number):
+            draft.blocks[n] = replace(block, segments=(replace(first, text=spoken_heading(said)), *block.segments[1:]))
+            return

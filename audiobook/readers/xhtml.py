@@ -27,6 +27,7 @@ from audiobook.diagnostics import Reporter, Skipped
 from audiobook.model import Block, Break, Context, Phonemes, Segment, Speech
 from audiobook.readers.text import spoken_heading
 from ssml import safe_parser
+from ssml.ipa import fold_ipa
 from ssml.xsampa import xsampa_to_ipa
 
 __all__ = [
@@ -94,8 +95,17 @@ FRONT_MATTER_TYPES = {
     "lot": "list of tables",
     "copyright-page": "copyright page",
     "index": "index",
+    "titlepage": "title page",
+    "title-page": "title page",
+    "halftitlepage": "half-title page",
+    "imprint": "imprint",
+    "colophon": "colophon",
+    "uncopyright": "copyright page",
+    "se:uncopyright": "copyright page",
 }
-"""``epub:type`` (and ARIA ``doc-``) words of pages that are skipped unless front matter is kept."""
+"""``epub:type`` (and ARIA ``doc-``, EPUB 2 guide) words of pages that are skipped unless front matter
+is kept. The publisher's pages, not the author's: a dedication, epigraph, foreword or preface is
+read. Endnotes are not here: they are notes, skipped or read where they are referred to."""
 _IPA = frozenset({"ipa", "x-ipa"})
 _XSAMPA = frozenset({"x-sampa", "xsampa"})
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
@@ -507,7 +517,8 @@ class _Walker:
             written = plain_text(el)
             where = self.at(el)
             if alphabet in _IPA or alphabet in _XSAMPA:
-                ipa = ph.strip() if alphabet in _IPA else xsampa_to_ipa(ph.strip())
+                # Typed IPA ("'gɪld,fɔ:d") is folded onto IPA's own symbols: none is lost.
+                ipa = fold_ipa(ph.strip() if alphabet in _IPA else xsampa_to_ipa(ph.strip()))
                 self.segment(Phonemes(ipa, written, ctx, where, override=True), kind)
                 return
             self.reporter.report(

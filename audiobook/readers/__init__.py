@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePath
 from typing import Callable
 
@@ -15,9 +16,16 @@ Reader = Callable[[bytes, ReadOptions], Book]
 
 
 def _load() -> dict[str, Reader]:
-    from . import epub, markdown, script, ssml, text
+    from . import epub, html, markdown, script, ssml, text
 
-    return {"epub": epub.read, "markdown": markdown.read, "script": script.read, "ssml": ssml.read, "text": text.read}
+    return {
+        "epub": epub.read,
+        "html": html.read,
+        "markdown": markdown.read,
+        "script": script.read,
+        "ssml": ssml.read,
+        "text": text.read,
+    }
 
 
 READERS: dict[str, Reader] = {}
@@ -29,6 +37,8 @@ EXTENSIONS = {
     ".markdown": "markdown",
     ".ssml": "ssml",
     ".xml": "ssml",
+    ".htm": "html",
+    ".html": "html",
     ".txt": "text",
     ".text": "text",
 }
@@ -58,6 +68,8 @@ def format_for(path: Path, data: bytes | None = None) -> str:
             return "epub"
         if head.startswith(b"<speak") or (head.startswith(b"<?xml") and b"<speak" in data[:2048]):
             return "ssml"
+        if re.match(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype\s+html|<html)", head, re.IGNORECASE):
+            return "html"
         return "text"
     raise InputError(
         f"unknown input format {path.suffix!r}; use one of: {', '.join(sorted(EXTENSIONS))}", str(path)

@@ -2,10 +2,16 @@
 
 Blank lines separate paragraphs; the lines of a paragraph are joined with spaces. A line that is
 only a chapter heading (``Chapter 3``, ``CHAPTER III``, ``Chapter Twelve``, ``Chapter 3: The
-Storm``, ``PROLOGUE``, ``Part One``) starts a chapter titled with that line, and is read as the
-chapter's first block, its number spoken as a word ("CHAPTER III" is read "Chapter three"; the
-title keeps what is written). Text is UTF-8 (a BOM is allowed); anything else is read as Windows-1252
-with a report.
+Storm``, ``PROLOGUE``, ``Part One``, ``BOOK ONE``, ``Letter 1``, ``STAVE I``, ``ADVENTURE I. A
+SCANDAL IN BOHEMIA``) starts a chapter titled with that line, and is read as the chapter's first
+block, its number spoken as a word ("CHAPTER III" is read "Chapter three"; the title keeps what is
+written). A paragraph that is only a numeral (``IV.``, ``7``) or a numeral and a title in capitals
+(``I. A SCANDAL IN BOHEMIA``) is a heading too when it belongs to a run (I, II, III…). Which
+headings start chapters, and what the chapters are called, is decided by ``sections``.
+
+A Project Gutenberg download is recognized by its markers: the header and the licence are skipped
+(and noted in the ledger), the header gives title, author and language (``gutenberg``). Text is
+UTF-8 (a BOM is allowed); anything else is read as Windows-1252 with a report.
 """
 
 from __future__ import annotations
@@ -16,10 +22,21 @@ import re
 from ..config import ReadOptions
 from ..diagnostics import Reporter
 from ..errors import InputError
-from ..model import Block, Book, Chapter, Metadata, Speech
-from . import title_from_source
+from ..model import Block, Book, Metadata, Speech
+from . import gutenberg, title_from_source
 
-__all__ = ["read", "decode", "is_heading", "number_words", "roman_value", "spoken_heading"]
+__all__ = [
+    "read",
+    "decode",
+    "is_heading",
+    "heading_level",
+    "bare_numeral",
+    "numbered_title",
+    "number_words",
+    "roman_value",
+    "spoken_heading",
+    "book_language",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +50,7 @@ _ROMAN = r"(?=[mdclxvi])m{0,4}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0
 _NUMBER = rf"(?:\d{{1,4}}|{_ROMAN}|{_WORD_NUMBER})"
 _HEADING = re.compile(
     rf"""^(?:
-        (?:chapter|part|book)\s+{_NUMBER}\.?(?:\s*[:.\-\u2013\u2014]\s*\S.*)?
+        (?:chapter|part|book|volume|letter|adventure|stave|canto)\s+{_NUMBER}\.?(?:\s*[:.\-\u2013\u2014]\s*\S.*)?
       | (?:prologue|epilogue|preface|foreword|introduction|afterword|interlude)\.?(?:\s*[:.\-\u2013\u2014]\s*\S.*)?
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -43,7 +60,7 @@ _MAX_HEADING = 80
 
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _ROMAN_UPPER = re.compile(r"^(?=[MDCLXVI])M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
-_HEADING_WORD = r"(?i:chapter|part|book|section|volume|act|scene|canto|appendix)"
+_HEADING_WORD = r"(?i:chapter|part|book|section|volume|act|scene|canto|appendix|letter|adventure|stave)"
 _NUMERAL = r"\d{1,4}|[IVXLCDM]+"
 _NUMBERED = re.compile(
     rf"^(?P<lead>\s*)(?P<word>{_HEADING_WORD})(?P<space>\s+)(?P<num>{_NUMERAL})(?P<rest>(?![\w'\u2019-]).*)$", re.DOTALL
@@ -52,6 +69,12 @@ _NUMBERED = re.compile(
 _NOT_BARE = frozenset(
     {"MIX", "DIX", "DIV", "CIV", "LIV", "CLI", "MI", "DI", "LI", "CI", "XL", "MD", "DC", "CD", "CM", "MC"}
 )
+_BARE_HEADING = re.compile(r"^(?P<num>\d{1,3}|[IVXLC]{1,7})\.?$")
+_NUMBERED_TITLE = re.compile(r"^(?P<num>\d{1,3}|[IVXLC]{1,7})\.\s+(?P<title>[^a-z]*[A-Z][^a-z]*)$")
+"""``I. A SCANDAL IN BOHEMIA``: a numeral, a period and a title in capitals."""
+_PART_WORDS = frozenset({"part", "book", "volume"})
+"""Heading words of the level above chapters."""
+_CONTENTS = re.compile(r"^(?:table\s+of\s+)?contents?\W*$", re.IGNORECASE)
 _BARE = re.compile(rf"^(?P<lead>\s*)(?P<num>{_NUMERAL})(?P<rest>\s*(?:[.:]\s*(?:\S.*)?)?)$", re.DOTALL)
 
 
@@ -136,52 +159,156 @@ def is_heading(line: str) -> bool:
     return 0 < len(line) <= _MAX_HEADING and _HEADING.match(line) is not None
 
 
+def heading_level(line: str) -> int | None:
+    """0 for a part's heading (``BOOK ONE``, ``PART II``), 1 for a chapter's, ``None`` for prose."""
+    if not is_heading(line):
+        return None
+    return 0 if line.split()[0].lower() in _PART_WORDS else 1
+
+
+def _numeral_value(num: str) -> int | None:
+    if num.isdigit():
+        return int(num)
+    if num in _NOT_BARE:
+        return None
+    return roman_value(num)
+
+
+def bare_numeral(line: str) -> int | None:
+    """The value of a line that is only a numeral (``IV.``, ``7``, ``XII``), else ``None``."""
+    m = _BARE_HEADING.match(" ".join(line.split()))
+    return _numeral_value(m.group("num")) if m else None
+
+
+def numbered_title(line: str) -> int | None:
+    """The number of a heading such as ``I. A SCANDAL IN BOHEMIA`` (numeral, title in capitals)."""
+    line = " ".join(line.split())
+    m = _NUMBERED_TITLE.match(line)
+    if m is None or len(line) > _MAX_HEADING:
+        return None
+    return _numeral_value(m.group("num"))
+
+
+def _in_runs(values: list[tuple[int, int]]) -> set[int]:
+    """Of (index, number) candidates in order, the indices that belong to a run 1, 2, 3… of two or more."""
+    runs: list[list[int]] = []
+    last: int | None = None
+    for index, value in values:
+        if value == 1:
+            runs.append([index])
+        elif runs and last is not None and value == last + 1:
+            runs[-1].append(index)
+        else:
+            last = None
+            continue
+        last = value
+    return {i for run in runs if len(run) > 1 for i in run}
+
+
+def book_language(found: str | None, asked: str | None) -> str:
+    """The book's language: what the document says, refined by ``--lang`` when it is the same language."""
+    asked = asked.lower() if asked else None
+    if found is None:
+        return asked or "en-us"
+    found = found.lower()
+    if asked and asked.split("-")[0] == found.split("-")[0]:
+        return asked
+    # English without a region is read as the project's default English.
+    return "en-us" if found == "en" else found
+
+
 def read(data: bytes, options: ReadOptions) -> Book:
     """Read plain text into a book with one chapter per heading (or one chapter in all)."""
+    from .sections import Section, chapters
+
     source = options.source
     text = decode(data, source, options.reporter)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     if not text.strip():
         raise InputError("no text to read; the file is empty", source)
+    lines = text.split("\n")
+    lo, hi, header = _gutenberg(lines, options)
 
-    stem = title_from_source(source)
-    chapters: list[Chapter] = []
-    title: str | None = None
-    start_line = 1
-    blocks: list[Block] = []
+    # Paragraphs and headings, each with its first line number (1-based).
+    items: list[tuple[str, int, list[str]]] = []
     para: list[str] = []
-    para_line = 0
-    raw: list[str] = []
-
-    def end_paragraph() -> None:
-        if para:
-            words = " ".join(" ".join(para).split())
-            blocks.append(Block((Speech(words, source=f"{source}:{para_line}"),), "paragraph"))
-            para.clear()
-
-    def end_chapter() -> None:
-        end_paragraph()
-        if blocks:
-            options.ledger.source[len(chapters)] = " ".join(raw)
-            chapters.append(Chapter(title or stem, tuple(blocks), f"{source}:{start_line}"))
-        blocks.clear()
-        raw.clear()
-
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number in range(lo + 1, hi + 1):
+        line = lines[number - 1]
         if not line.strip():
-            end_paragraph()
+            para = []
         elif is_heading(line):
-            end_chapter()
-            title = " ".join(line.split())
-            start_line = number
-            raw.append(title)
-            blocks.append(Block((Speech(spoken_heading(title), source=f"{source}:{number}"),), "heading"))
+            para = []
+            items.append(("heading", number, [" ".join(line.split())]))
         else:
-            raw.append(line)
             if not para:
-                para_line = number
+                para = []
+                items.append(("para", number, para))
             para.append(line)
-    end_chapter()
+    if lo > 0 and items and items[0][0] == "para" and gutenberg.is_credit(" ".join(items[0][2])):
+        kind, number, credit = items.pop(0)
+        options.ledger.skip("Project Gutenberg credits", " ".join(credit), f"{source}:{number}")
 
-    meta = Metadata(title=stem, language=(options.lang or "en-us").lower())
-    return Book(meta, tuple(chapters))
+    # A paragraph that is only a numeral, or a numeral and a title in capitals, is a heading when
+    # it belongs to a run: "I." alone once is more likely a line of verse than a heading.
+    numerals: dict[str, list[tuple[int, int]]] = {"bare": [], "titled": []}
+    for i, (kind, _, body) in enumerate(items):
+        if kind == "para" and len(body) == 1:
+            for form, value in (("bare", bare_numeral(body[0])), ("titled", numbered_title(body[0]))):
+                if value is not None:
+                    numerals[form].append((i, value))
+    bare = _in_runs(numerals["bare"])
+    titled = _in_runs(numerals["titled"])
+
+    sections: list[Section] = []
+    title: str | None = None
+    level = 0
+    where = f"{source}:{lo + 1}"
+    blocks: list[Block] = []
+    raw: list[str] = []
+    recognized = False
+
+    def end_section() -> None:
+        if title is not None or blocks:
+            sections.append(Section(title, level, tuple(blocks), where, " ".join(raw), recognized))
+
+    for i, (kind, number, body) in enumerate(items):
+        line = " ".join(body[0].split())
+        contents = len(body) == 1 and _CONTENTS.match(line) is not None
+        if kind == "heading" or i in bare or i in titled or contents:
+            end_section()
+            title, where, raw, blocks = line, f"{source}:{number}", [line], []
+            level = 2 if i in bare else heading_level(line) if kind == "heading" else 1
+            recognized = not contents
+            blocks.append(Block((Speech(spoken_heading(line), source=where),), "heading"))
+        else:
+            raw.extend(body)
+            words = " ".join(" ".join(body).split())
+            blocks.append(Block((Speech(words, source=f"{source}:{number}"),), "paragraph"))
+    end_section()
+
+    book_title = header.title or title_from_source(source)
+    meta = Metadata(
+        title=book_title,
+        subtitle=header.subtitle,
+        authors=header.authors,
+        language=book_language(header.language, options.lang),
+    )
+    return Book(meta, tuple(chapters(sections, options, book_title, header.authors)))
+
+
+def _gutenberg(lines: list[str], options: ReadOptions) -> tuple[int, int, gutenberg.GutenbergHeader]:
+    """The lines of the book proper (``lines[lo:hi]``) and the header of a Project Gutenberg file.
+
+    Without a start marker the whole text is the book. The header and the licence are noted in
+    the ledger as skipped, never read.
+    """
+    source = options.source
+    start = next((i for i, line in enumerate(lines) if gutenberg.is_start(line)), None)
+    if start is None:
+        return 0, len(lines), gutenberg.GutenbergHeader()
+    end = next((i for i in range(start + 1, len(lines)) if gutenberg.is_end(lines[i])), len(lines))
+    header = lines[: start + 1]
+    options.ledger.skip("Project Gutenberg header", "\n".join(header), f"{source}:1")
+    if end < len(lines):
+        options.ledger.skip("Project Gutenberg licence", "\n".join(lines[end:]), f"{source}:{end + 1}")
+    return start + 1, end, gutenberg.parse_header(header)

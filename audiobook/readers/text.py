@@ -5,7 +5,8 @@ only a chapter heading (``Chapter 3``, ``CHAPTER III``, ``Chapter Twelve``, ``Ch
 Storm``, ``PROLOGUE``, ``Part One``, ``BOOK ONE``, ``Letter 1``, ``STAVE I``, ``ADVENTURE I. A
 SCANDAL IN BOHEMIA``) starts a chapter titled with that line, and is read as the chapter's first
 block, its number spoken as a word ("CHAPTER III" is read "Chapter three"; the title keeps what is
-written). A paragraph that is only a numeral (``IV.``, ``7``) or a numeral and a title in capitals
+written). Pause tags (``[pause 2s]``, ``[PAUSE=3]``, ``[pause:1.5]``, see ``pauses``) are pauses,
+inside a paragraph or on a line of their own. A paragraph that is only a numeral (``IV.``, ``7``) or a numeral and a title in capitals
 (``I. A SCANDAL IN BOHEMIA``) is a heading too when it belongs to a run (I, II, III…). Which
 headings start chapters, and what the chapters are called, is decided by ``sections``.
 
@@ -22,8 +23,9 @@ import re
 from ..config import ReadOptions
 from ..diagnostics import Reporter
 from ..errors import InputError
-from ..model import Block, Book, Metadata, Speech
+from ..model import Block, Book, Break, Metadata, Segment, Speech
 from . import gutenberg, title_from_source
+from .pauses import HINT, PAUSE, pause_value
 
 __all__ = [
     "read",
@@ -281,9 +283,10 @@ def read(data: bytes, options: ReadOptions) -> Book:
             recognized = not contents
             blocks.append(Block((Speech(spoken_heading(line), source=where),), "heading"))
         else:
-            raw.extend(body)
-            words = " ".join(" ".join(body).split())
-            blocks.append(Block((Speech(words, source=f"{source}:{number}"),), "paragraph"))
+            block, written = _paragraph(body, number, options)
+            raw.append(written)
+            if block is not None:
+                blocks.append(block)
     end_section()
 
     book_title = header.title or title_from_source(source)
@@ -294,6 +297,46 @@ def read(data: bytes, options: ReadOptions) -> Book:
         language=book_language(header.language, options.lang),
     )
     return Book(meta, tuple(chapters(sections, options, book_title, header.authors)))
+
+
+def _paragraph(body: list[str], first: int, options: ReadOptions) -> tuple[Block | None, str]:
+    """A paragraph's block, its pause tags made breaks, and its text as written without them."""
+    segments: list[Segment] = []
+    words: list[str] = []
+    written: list[str] = []
+    where = f"{options.source}:{first}"
+
+    def flush() -> None:
+        text = " ".join(" ".join(words).split())
+        if text:
+            segments.append(Speech(text, source=where))
+        words.clear()
+
+    for number, line in enumerate(body, start=first):
+        at = 0
+        for m in PAUSE.finditer(line):
+            words.append(line[at : m.start()])
+            written.append(line[at : m.start()])
+            at = m.end()
+            found = pause_value(m)
+            place = f"{options.source}:{number}"
+            if found is None:
+                options.reporter.report("bad-pause", f"{m.group(0)!r} is not a pause ({HINT}); dropped", place)
+                continue
+            kind, value = found
+            ms = int(value) if kind == "time" else options.pauses.strengths.get(str(value), 0)
+            if ms > options.pauses.max_break:
+                options.reporter.report(
+                    "break-clamped", f"pause of {ms} ms is over the {options.pauses.max_break} ms limit", place
+                )
+                ms = options.pauses.max_break
+            flush()
+            segments.append(Break(ms, "explicit"))
+            where = place
+        words.append(line[at:])
+        written.append(line[at:])
+    flush()
+    return (Block(tuple(segments), "paragraph") if segments else None), " ".join(written)
 
 
 def _gutenberg(lines: list[str], options: ReadOptions) -> tuple[int, int, gutenberg.GutenbergHeader]:

@@ -343,3 +343,15 @@ def test_htm_files_are_read_as_html(tmp_path: Path) -> None:
     assert format_for(tmp_path / "page", b"<!DOCTYPE html>\n<html><body></body></html>") == "html"
     book = read_path(page, ReadOptions())
     assert titles(book) == ["Chapter 1", "Chapter 2"]
+
+
+def test_a_title_on_the_line_after_the_number_is_part_of_the_heading() -> None:
+    body = novel_body(["CHAPTER I.\nThe Period", "CHAPTER II.\nThe Mail"])
+    as_text, _ = read_text(gutenberg_text(body))
+    assert titles(as_text) == ["CHAPTER I. The Period", "CHAPTER II. The Mail"]
+    page = old_style_html(["CHAPTER I.\nThe Period", "CHAPTER II.\nThe Mail"]).replace("\nThe ", "<br/>The ")
+    as_html, _ = read_html(page)
+    assert titles(as_html) == titles(as_text)
+    # Prose right after a heading is not taken for its title.
+    as_text, _ = read_text(gutenberg_text(novel_body(["CHAPTER I.", "CHAPTER II."]).replace("CHAPTER I.\n\n", "CHAPTER I.\n")))
+    assert titles(as_text) == ["CHAPTER I.", "CHAPTER II."]

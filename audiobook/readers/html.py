@@ -16,6 +16,7 @@ name="dc.title">``, ``dc.creator``, ``dc.language``), else from the header's ``T
 
 from __future__ import annotations
 
+import copy as copy_module
 import logging
 import re
 from collections import defaultdict
@@ -153,6 +154,14 @@ def _cut_after(block: etree._Element, body: etree._Element) -> str:
     return "\n".join(removed)
 
 
+def _title(heading: etree._Element) -> str:
+    """A heading's text, a line break in it read as a space ("CHAPTER I.<br/>The Period")."""
+    copy = copy_module.deepcopy(heading)
+    for br in copy.iter("br"):
+        br.tail = " " + (br.tail or "")
+    return plain_text(copy)
+
+
 def _head(root: etree._Element) -> tuple[dict[str, str], str | None]:
     """The head's Dublin Core ``<meta>`` values (``dc.title`` → …) and its ``<title>``."""
     meta: dict[str, str] = {}
@@ -206,7 +215,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
         el.set("id", ident)
         ids.append(ident)
         levels[ident] = _HEADINGS[el.tag]
-        titles[ident] = plain_text(el)
+        titles[ident] = _title(el)
     doc = read_tree(root, source, options.reporter, lang=language, pauses=options.pauses, anchors=set(ids),
                     choices=options.choices)
     parts = split_at(doc, ids)

@@ -74,6 +74,11 @@ _NOT_BARE = frozenset(
 _BARE_HEADING = re.compile(r"^(?P<num>\d{1,3}|[IVXLC]{1,7})\.?$")
 _NUMBERED_TITLE = re.compile(r"^(?P<num>\d{1,3}|[IVXLC]{1,7})\.\s+(?P<title>[^a-z]*[A-Z][^a-z]*)$")
 """``I. A SCANDAL IN BOHEMIA``: a numeral, a period and a title in capitals."""
+_NUMBER_ONLY = re.compile(
+    rf"^(?:chapter|part|book|volume|letter|adventure|stave|canto)\s+{_NUMBER}\.?$", re.IGNORECASE
+)
+"""A heading that gives a number and no title (``CHAPTER I.``): its title may be on the next line."""
+_SUBTITLE = re.compile(r"^[\"'\u201c\u2018(]?[A-Z].{0,58}[^,;:\-\u2013\u2014]$")
 _PART_WORDS = frozenset({"part", "book", "volume"})
 """Heading words of the level above chapters."""
 _CONTENTS = re.compile(r"^(?:table\s+of\s+)?contents?\W*$", re.IGNORECASE)
@@ -246,6 +251,20 @@ def read(data: bytes, options: ReadOptions) -> Book:
                 para = []
                 items.append(("para", number, para))
             para.append(line)
+    # "CHAPTER I." with its title on the very next line ("The Period") is one heading, as the
+    # HTML edition of the same book writes it ("CHAPTER I.<br/>The Period").
+    for i in range(len(items) - 1, 0, -1):
+        (kind, number, body), (prev_kind, prev_number, prev) = items[i], items[i - 1]
+        if (
+            kind == "para"
+            and prev_kind == "heading"
+            and number == prev_number + 1
+            and len(body) == 1
+            and _NUMBER_ONLY.match(prev[0])
+            and _SUBTITLE.match(body[0].strip())
+        ):
+            items[i - 1] = ("heading", prev_number, [f"{prev[0]} {' '.join(body[0].split())}"])
+            del items[i]
     if lo > 0 and items and items[0][0] == "para" and gutenberg.is_credit(" ".join(items[0][2])):
         kind, number, credit = items.pop(0)
         options.ledger.skip("Project Gutenberg credits", " ".join(credit), f"{source}:{number}")
@@ -279,7 +298,7 @@ def read(data: bytes, options: ReadOptions) -> Book:
         if kind == "heading" or i in bare or i in titled or contents:
             end_section()
             title, where, raw, blocks = line, f"{source}:{number}", [line], []
-            level = 2 if i in bare else heading_level(line) if kind == "heading" else 1
+            level = 2 if i in bare else (heading_level(line) or 0) if kind == "heading" else 1
             recognized = not contents
             blocks.append(Block((Speech(spoken_heading(line), source=where),), "heading"))
         else:

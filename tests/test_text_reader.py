@@ -12,6 +12,7 @@ from audiobook.model import Book, Chapter, Speech
 from audiobook.normalize.numbers import cardinal
 from audiobook.normalize.roman import roman_value
 from audiobook.readers import text
+from audiobook.readers.headings import spoken_heading
 
 
 def read(data: str | bytes, source: str = "books/harbour-tales.txt", **kw: object) -> tuple[Book, Reporter]:
@@ -68,7 +69,7 @@ def test_each_heading_style_starts_a_titled_chapter(heading: str, spoken: str) -
     ],
 )
 def test_heading_numbers_are_spoken_as_words(written: str, spoken: str) -> None:
-    assert text.spoken_heading(written) == spoken
+    assert spoken_heading(written) == spoken
 
 
 def test_number_words() -> None:

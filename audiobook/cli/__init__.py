@@ -144,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", help="text, or SSML starting with <speak>")
     p.add_argument("-o", "--output", type=Path, required=True)
     _add_run_options(p)
+    # One utterance, not a chapter of a book: no chapter's closing silence unless asked for.
+    p.set_defaults(chapter_pause=0)
     _add_voice_options(p)
     _add_text_options(p)
 
@@ -300,7 +302,8 @@ def _cmd_say(args: argparse.Namespace) -> int:
     from audiobook.convert import convert
 
     text = args.text
-    suffix = ".ssml" if text.lstrip().startswith(("<speak", "<?xml")) else ".txt"
+    # Text is read as a Markdown paragraph is: inline SSML and pause tags ([pause 2s]) work.
+    suffix = ".ssml" if text.lstrip().startswith(("<speak", "<?xml")) else ".md"
     options = _convert_options(args)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / f"say{suffix}"

@@ -15,7 +15,7 @@ from audiobook.config import ReadOptions
 from audiobook.diagnostics import Ledger, Reporter
 from audiobook.errors import InputError
 from audiobook.model import Book
-from audiobook.readers import epub, markdown, script, ssml, text
+from audiobook.readers import epub, html, markdown, script, ssml, text
 from audiobook.readers.sniff import EXTENSIONS, format_for
 from audiobook.readers.text import title_from_source
 
@@ -32,6 +32,7 @@ class Reader(Protocol):
 
 READERS: dict[str, Reader] = {
     "epub": epub.read,
+    "html": html.read,
     "markdown": markdown.read,
     "script": script.read,
     "ssml": ssml.read,

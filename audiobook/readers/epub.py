@@ -38,7 +38,7 @@ from audiobook.diagnostics import Ledger, Reporter, Skipped
 from audiobook.errors import InputError
 from audiobook.model import Block, Book, Chapter, Metadata, Phonemes, Segment, Speech
 from audiobook.normalize.roman import roman_value
-from audiobook.readers.text import spoken_heading
+from audiobook.readers.headings import spoken_heading
 from audiobook.readers.xhtml import (
     FRONT_MATTER_TYPES,
     XHTML_NS,

@@ -11,9 +11,9 @@ Markdown's line numbers, so every report names the Markdown file and line.
 
 ``*emphasis*`` and ``**strong**`` become SSML emphasis; links are read as their text; code blocks
 and images' alt text are read or skipped by choice; HTML comments are never read. Writers who do
-not want XML can write pauses as ``[pause 2s]``, ``[pause 500ms]``, ``[pause strong]`` or
-``[pause]`` (a strong pause), on a line of their own or inside a paragraph: they become the same
-``<break>`` as in SSML.
+not want XML can write pauses as ``[pause 2s]``, ``[pause 500ms]``, ``[PAUSE=3]``, ``[pause:1.5]``,
+``[pause strong]`` or ``[pause]`` (a strong pause), on a line of their own or inside a paragraph:
+they become the same ``<break>`` as in SSML (see ``pauses``).
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ from audiobook.config import ReadOptions
 from audiobook.diagnostics import Ledger, Reporter, Skipped
 from audiobook.errors import InputError
 from audiobook.model import Block, Book, Chapter, Metadata
+from audiobook.readers.headings import spoken_heading
+from audiobook.readers.pauses import HINT, PAUSE, ssml_break
 from audiobook.readers.ssml import segments_from
-from audiobook.readers.text import decode, spoken_heading, title_from_source
+from audiobook.readers.text import decode, title_from_source
 
 __all__ = ["read", "split_front_matter"]
 
@@ -45,10 +47,8 @@ _DECLARATION = re.compile(r"<![A-Za-z][^>]*>")
 _TAG = re.compile(r"^<(/?)([A-Za-z][\w:.-]*)(?:\s[^>]*?)?(/?)>$", re.DOTALL)
 _KINDS = {"blockquote_open": "quote", "list_item_open": "item"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_PAUSE = re.compile(r"\[pause(?:[ \t]+([^\]\n]*?))?[ \t]*\]", re.IGNORECASE)
-"""The pause shortcut: ``[pause]``, ``[pause 2s]``, ``[pause 500ms]``, ``[pause weak]``."""
-_PAUSE_TIME = re.compile(r"^\d+(?:\.\d+)?\s*(?:ms|s)$|^\.\d+\s*(?:ms|s)$", re.IGNORECASE)
-_STRENGTHS = ("none", "x-weak", "weak", "medium", "strong", "x-strong")
+_PAUSE = PAUSE
+"""The pause shortcut: ``[pause]``, ``[pause 2s]``, ``[PAUSE=3]``, ``[pause:1.5]``, ``[pause weak]``."""
 _EMPHASIS = {"em_open": "moderate", "strong_open": "strong"}
 _TAG_TEXT = re.compile(r"<[^>]*>")
 _VOID_TAG = re.compile(rf"<({'|'.join(sorted(_VOID))})\b[^>]*>", re.IGNORECASE)
@@ -69,18 +69,6 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _pause_tag(value: str | None) -> str | None:
-    """The ``<break>`` a pause shortcut stands for, or ``None`` when its value is not understood."""
-    value = (value or "").strip()
-    if not value:
-        return '<break strength="strong"/>'
-    if _PAUSE_TIME.match(value):
-        return f'<break time="{value.replace(" ", "")}"/>'
-    if value.lower() in _STRENGTHS:
-        return f'<break strength="{value.lower()}"/>'
-    return None
 
 
 def _matching_closes(children: list[Token]) -> dict[int, int]:
@@ -206,13 +194,9 @@ class _Render:
         for m in _PAUSE.finditer(content):
             self.source.append(content[at : m.start()])
             self.emit(_escape(content[at : m.start()]))
-            tag = _pause_tag(m.group(1))
+            tag = ssml_break(m)
             if tag is None:
-                self.report(
-                    "bad-pause",
-                    f"{m.group(0)!r} is not a pause (write [pause 2s], [pause 500ms] or [pause]); dropped",
-                    self.line,
-                )
+                self.report("bad-pause", f"{m.group(0)!r} is not a pause ({HINT}); dropped", self.line)
             else:
                 self.emit(tag)
             at = m.end()
@@ -433,5 +417,3 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
 
 def _first_line(items: list[ssml_lib.Item]) -> int | None:
     return next((i.line for i in items if isinstance(i, (ssml_lib.Text, ssml_lib.Phoneme))), None)
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from audiobook.errors import InputError
@@ -15,6 +16,8 @@ EXTENSIONS = {
     ".markdown": "markdown",
     ".ssml": "ssml",
     ".xml": "ssml",
+    ".htm": "html",
+    ".html": "html",
     ".txt": "text",
     ".text": "text",
 }
@@ -35,6 +38,8 @@ def format_for(path: Path, data: bytes | None = None) -> str:
             return "epub"
         if head.startswith(b"<speak") or (head.startswith(b"<?xml") and b"<speak" in data[:2048]):
             return "ssml"
+        if re.match(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype\s+html|<html)", head, re.IGNORECASE):
+            return "html"
         return "text"
     raise InputError(
         f"unknown input format {path.suffix!r}; use one of: {', '.join(sorted(EXTENSIONS))}", str(path)

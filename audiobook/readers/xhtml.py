@@ -25,7 +25,7 @@ from lxml import etree
 from audiobook.config import Pauses, ReadChoices
 from audiobook.diagnostics import Reporter, Skipped
 from audiobook.model import Block, Break, Context, Phonemes, Segment, Speech
-from audiobook.readers.text import spoken_heading
+from audiobook.readers.headings import spoken_heading
 from ssml import safe_parser
 from ssml.ipa import fold_ipa
 from ssml.xsampa import xsampa_to_ipa

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from importlib import resources
 
+from .abbreviations import ends_sentence
 from .base import Options, Rule
 from .numbers import number, ordinal
 
@@ -41,7 +42,7 @@ _NUMBER = r"(?P<num>[-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
 @functools.cache
 def _unit_pattern() -> re.Pattern[str]:
     symbols = "|".join(re.escape(s) for s in sorted(units(), key=len, reverse=True))
-    return re.compile(rf"(?<![\w.,]){_NUMBER}\s?(?P<unit>{symbols})(?![\w/°])")
+    return re.compile(rf"(?<![\w.,]){_NUMBER}\s?(?P<unit>{symbols})(?![\w/°])(?P<dot>\.(?!\w))?")
 
 
 def _unit(match: re.Match[str], opts: Options) -> str:
@@ -50,6 +51,10 @@ def _unit(match: re.Match[str], opts: Options) -> str:
     words = one if value in ("1", "-1") else many
     if opts.british:
         words = _british(words)
+    # "1 lb. beefsteak", "2 ft. 6 in.": the period of a unit written as an abbreviation goes with
+    # it, unless it also ends the sentence.
+    if match.group("dot") and ends_sentence(match.string, match.end()):
+        words += "."
     return f"{value} {words}"
 
 

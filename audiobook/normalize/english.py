@@ -1,8 +1,8 @@
 """The English normalizer: one ordered table of rules, from the most specific to the most general.
 
 Addresses and telephone numbers go first (they hold dots and digits every later rule would
-claim), then dates, abbreviations, Roman numerals, times, money, units and symbols, and last the
-plain numbers. Each rule is an entry of ``RULES``; adding one is a line here and a line in
+claim), then dates, chapter-and-verse references, abbreviations, Roman numerals, times, money,
+units and symbols, and last the plain numbers. Each rule is an entry of ``RULES``; adding one is a line here and a line in
 ``tests/fixtures/normalize/en.tsv``.
 """
 
@@ -12,7 +12,7 @@ import functools
 import re
 from importlib import resources
 
-from . import abbreviations, dates, money, numerals, roman, units, web
+from . import abbreviations, dates, money, numerals, references, roman, units, web
 from .base import Options, Rule, apply_rules
 from .numbers import decimal
 
@@ -38,6 +38,8 @@ def _by_name(rules: list[Rule], *names: str) -> list[Rule]:
 RULES: list[Rule] = [
     *web.RULES,
     *_by_name(dates.RULES, "date-iso", "date-numeric"),
+    # Before abbreviations ("Gen.", "Rev.", "Col." are books there) and before times ("3:16").
+    *references.RULES,
     *abbreviations.RULES,
     *roman.RULES,
     *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "time", "time-hour", "decade"),

@@ -65,8 +65,7 @@ _NAMED = re.compile(
 _PRONOUN_NEXT = frozenset(
     "am do don't can cannot can't will shall would should could must may might have think know find "
     "believe suppose fear hope wish want mean feel say see hear like love hate remember forget "
-    "understand trust assure promise confess own dare beg tell guess reckon expect imagine doubt need "
-    "never always really quite just also only".split()
+    "understand trust assure promise confess own dare beg tell guess reckon expect imagine doubt need".split()
 )
 _AFTER = re.compile(r"\s+([a-z][a-z'\u2019]*)")
 

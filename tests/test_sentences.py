@@ -192,5 +192,5 @@ def test_references_are_chapter_and_verse() -> None:
 
 def test_invisible_characters_change_nothing() -> None:
     plain = _read("The captain came in 1659-60. Then he left.")
-    hidden = _read("The cap\u00adtain ca\u200bme in 1659\u2060\u2013\u206060.\u200b Then he \ufeffleft.")
+    hidden = _read("The cap\u00adtain ca\u200bme in 1659\u2060\u2013\u206060.\u200b Then he \ufeffle\u200eft\u2069.")
     assert hidden == plain == ["The captain came in sixteen fifty-nine to sixty.", "Then he left."]

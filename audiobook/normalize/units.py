@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from importlib import resources
 
-from .abbreviations import ends_sentence
 from .base import Options, Rule
 from .numbers import number, ordinal
 
@@ -51,11 +50,14 @@ def _unit(match: re.Match[str], opts: Options) -> str:
     words = one if value in ("1", "-1") else many
     if opts.british:
         words = _british(words)
-    # "1 lb. beefsteak", "2 ft. 6 in.": the period of a unit written as an abbreviation goes with
-    # it, unless it also ends the sentence.
-    if match.group("dot") and ends_sentence(match.string, match.end()):
+    # "1 lb. of beef", "2 ft. 6 in.": the period of a unit written as an abbreviation goes with it
+    # where the sentence plainly goes on; before a capital it is kept as the sentence's end.
+    if match.group("dot") and not _GOES_ON.match(match.string, match.end()):
         words += "."
     return f"{value} {words}"
+
+
+_GOES_ON = re.compile(r"\s+[a-z0-9]")
 
 
 def _percent(match: re.Match[str], opts: Options) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from audiobook.config import Pauses
 from audiobook.diagnostics import Reporter
 from audiobook.model import (
@@ -109,3 +111,86 @@ def test_normalize_drops_blank_speech_and_keeps_overrides() -> None:
     ph = Phonemes("x’", "x’", override=True)
     out = _segments(normalize(_book(Speech("  \n "), Speech("A\u2026"), ph)))
     assert out == (Speech("A\u2026"), ph)
+
+
+def _read(text: str) -> list[str]:
+    """The sentences a listener hears for ``text``: normalized, split, each as it is spoken."""
+    out = _segments(split_sentences(normalize(_book(Speech(text))), Reporter()))
+    sentences = [""]
+    for seg in out:
+        if isinstance(seg, Break) and seg.kind == "sentence":
+            sentences.append("")
+        elif isinstance(seg, (Speech, Phonemes)):
+            sentences[-1] = f"{sentences[-1]} {seg.text}".strip()
+    return [" ".join(s.split()) for s in sentences]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u201cCome in!\u201d said Holmes.",
+        "\u201cIs it you?\u201d she asked.",
+        "\u2018Go away!\u2019 cried the boy.",
+        '"Stop!" he shouted, and ran.',
+        "\u201cOh!\u201d \u2014 and he was gone.",
+        "\u201cOh! it is nothing,\u201d said the old man.",
+        "Alas! she could say nothing of this now.",
+    ],
+)
+def test_speech_tag_stays_with_its_quotation(text: str) -> None:
+    assert len(_read(text)) == 1
+    assert split_text(text, "en-us") == [text]
+
+
+def test_a_capital_after_a_quotation_still_starts_a_sentence() -> None:
+    assert _read("\u201cStop!\u201d He ran.") == ["\u201cStop!\u201d", "He ran."]
+    assert _read("\u201cIs it you?\u201d she asked. Then he left.") == [
+        "\u201cIs it you?\u201d she asked.",
+        "Then he left.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("The MSS. were found in chap. iv. of the book.", "The manuscripts were found in chapter four of the book."),
+        ("It was done, viz. in the second part, cf. the third.", "It was done, namely in the second part, compare the third."),
+        ("See ann. 1855 for the details.", "See ann. eighteen fifty-five for the details."),
+        ("Mr. and Mrs. Smith came to tea.", "Mister and Missus Smith came to tea."),
+        ("They stopped at No. 4 and left.", "They stopped at number four and left."),
+        ("She bought 1 lb. of tea and 2 ft. of rope.", "She bought one pound of tea and two feet of rope."),
+    ],
+)
+def test_mid_sentence_abbreviations_do_not_end_it(text: str, spoken: str) -> None:
+    assert _read(text) == [spoken]
+
+
+def test_a_number_that_starts_a_sentence_still_starts_one() -> None:
+    # Said as words, the number gets the capital that tells the splitter a sentence began.
+    assert _read("They harden their hearts. 3. They presume.") == ["They harden their hearts.", "Three.", "They presume."]
+    assert _read("We tried No. 27. No. 27 was full.") == ["We tried number twenty-seven.", "Number twenty-seven was full."]
+
+
+def test_saint_doctor_street_drive_by_their_neighbours() -> None:
+    assert _read("Lord St. Simon came. It was late.") == ["Lord Saint Simon came.", "It was late."]
+    assert _read("It was Neville St. Clair.") == ["It was Neville Saint Clair."]
+    assert _read("Presently Dr. Petty arrived from St. Petersburg.") == [
+        "Presently Doctor Petty arrived from Saint Petersburg."
+    ]
+    assert _read("He lives on Harley St. The doctor came.") == ["He lives on Harley Street.", "The doctor came."]
+    assert _read("She drove down Mulholland Dr. in the rain.") == ["She drove down Mulholland Drive in the rain."]
+
+
+def test_references_are_chapter_and_verse() -> None:
+    assert _read("Read Deut. 33:25. Then pray.") == ["Read Deuteronomy thirty-three, verse twenty-five.", "Then pray."]
+    assert _read("See Gen. xliii. 31 for it.") == ["See Genesis forty-three, verse thirty-one for it."]
+    assert _read("We met at 10:30. It was John 3:16 he quoted.") == [
+        "We met at ten thirty.",
+        "It was John three, verse sixteen he quoted.",
+    ]
+
+
+def test_invisible_characters_change_nothing() -> None:
+    plain = _read("The captain came in 1659-60. Then he left.")
+    hidden = _read("The cap\u00adtain ca\u200bme in 1659\u2060\u2013\u206060.\u200b Then he \ufeffle\u200eft\u2069.")
+    assert hidden == plain == ["The captain came in sixteen fifty-nine to sixty.", "Then he left."]

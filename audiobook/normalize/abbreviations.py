@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from audiobook.normalize.base import Options, Rule
+from audiobook.normalize.numbers import cardinal
+from audiobook.normalize.roman import roman_value
 
 __all__ = ["RULES", "Abbreviation", "ends_sentence", "table"]
 
@@ -85,6 +87,21 @@ def _is_name(word: str | None) -> bool:
     return (word[0].isupper() or word[0].isdigit()) and word not in _STARTERS
 
 
+def _name_follows(word: str) -> bool:
+    # A capitalized word that does not usually open a sentence: "St. Simon", "Dr. Petty.".
+    core = word.rstrip(",;:.!?\"'\u201d\u2019)")
+    return core[:1].isupper() and core not in _STARTERS
+
+
+_PAIR = re.compile(r"\s+(?:and|or|&)\s+(\S+)")
+
+
+def _title_follows(text: str, end: int) -> bool:
+    # "Mr. and Mrs. Smith", "Dr. or Mrs. Jones": a title joined to the next one before the name.
+    match = _PAIR.match(text, end)
+    return bool(match) and "title" in table().get(match.group(1), {})
+
+
 def _number_follows(word: str) -> bool:
     return bool(word) and (word[0].isdigit() or bool(re.match(r"[IVXLC]+\b", word)))
 
@@ -96,11 +113,20 @@ def _say(match: re.Match[str], opts: Options) -> str:
     # Sentence start: no word before, or the word before ends a sentence.
     sentence_start = prev is None or prev[-1] in ".!?"
     entry: Abbreviation | None = None
+    glued = text[match.end() : match.end() + 1].isdigit()
     if "number" in kinds and _number_follows(nxt):
+        if glued:
+            return kinds["number"].spoken + " "
         entry = kinds["number"]
+    elif glued:
+        return written
+    elif "title" in kinds and "place" in kinds and _name_follows(nxt):
+        # Before a name the title wins, whatever stands before it: "Lord St. Simon", "Neville
+        # St. Clair", "Presently Dr. Petty". After a street name with no name following, the place.
+        entry = kinds["title"] if opts.expand_titles else None
     elif "place" in kinds and _is_name(prev) and not sentence_start:
         entry = kinds["place"]
-    elif "title" in kinds and nxt[:1].isupper():
+    elif "title" in kinds and (nxt[:1].isupper() or _title_follows(text, match.end())):
         entry = kinds["title"] if opts.expand_titles else None
     elif "any" in kinds or "inner" in kinds:
         entry = kinds.get("any") or kinds["inner"]
@@ -114,7 +140,8 @@ def _say(match: re.Match[str], opts: Options) -> str:
 @functools.cache
 def _pattern() -> re.Pattern[str]:
     words = sorted(table(), key=len, reverse=True)
-    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w])")
+    # A digit may follow at once: "p.132", "vol.1".
+    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in words) + r")(?![^\W\d])")
 
 
 def _dotted(match: re.Match[str], opts: Options) -> str:
@@ -131,12 +158,34 @@ def _initials(match: re.Match[str], opts: Options) -> str:
     return "-".join(letters) + " "
 
 
+@functools.cache
+def _roman_pattern() -> re.Pattern[str]:
+    words = sorted((w for w, kinds in table().items() if "number" in kinds), key=len, reverse=True)
+    return re.compile(
+        r"(?<![\w.])(?P<abbr>" + "|".join(re.escape(w) for w in words) + r")\s+(?P<num>[ivxlc]+)\b(?P<dot>\.)?"
+    )
+
+
+def _roman_number(match: re.Match[str], opts: Options) -> str:
+    # "chap. iv.", "p. xiv", "vol. ii.": the lowercase numerals of references. The numeral's own
+    # period goes with it unless it also ends the sentence.
+    value = roman_value(match.group("num").upper())
+    if value is None:
+        return match.group(0)
+    said = f"{table()[match.group('abbr')]['number'].spoken} {cardinal(value, opts.british)}"
+    if match.group("dot") and ends_sentence(match.string, match.end()):
+        said += "."
+    return said
+
+
 _DOTTED = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}(?![\w])")
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.\s+)+(?=[A-Z][a-z])")
 
 RULES = [
+    Rule("abbreviation-roman", _roman_pattern(), _roman_number),
     Rule("abbreviation", _pattern(), _say),
     Rule("dotted-initialism", _DOTTED, _dotted),
     Rule("initials", _INITIALS, _initials),
 ]
-"""Abbreviations from the table, then dotted initialisms, then initials before a name."""
+"""Lowercase numerals after a number abbreviation, abbreviations from the table, then dotted
+initialisms, then initials before a name."""

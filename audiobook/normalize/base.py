@@ -33,9 +33,35 @@ class Rule:
     """The spoken form of one match (returning ``match.group(0)`` leaves it as written)."""
 
 
+# A sentence end before a position: its mark, closing quotes or brackets, then space.
+_END = r"[\"'\u201d\u2019)\]]*\s+$"
+_AFTER_MARK = re.compile(r"[.!?]" + _END)
+# A full stop after a short word may be an abbreviation the tables lack ("ann. 1855"), which the
+# sentence goes on after; one after a longer word, a number or a closing bracket or quote, or "!"
+# and "?", ends it.
+_AFTER_SENTENCE = re.compile(r"(?:(?:[^\W\d_]{4,}|[\d)\]\"'\u201d\u2019])\.|[!?])" + _END)
+# A list number: "them. 3. They presume".
+_LIST_NUMBER = re.compile(r"[.)](?:\s+[A-Z]|\s*$)")
+
+
+def _starts_sentence(match: re.Match[str]) -> bool:
+    start, text = match.start(), match.string
+    if _AFTER_SENTENCE.search(text, max(0, start - 16), start):
+        return True
+    return bool(_AFTER_MARK.search(text, max(0, start - 16), start) and _LIST_NUMBER.match(text, match.end()))
+
+
+def _spoken(match: re.Match[str], rule: Rule, options: Options) -> str:
+    said = rule.say(match, options)
+    # "It was late. 3 men came." → "… Three men came.": a number or symbol said as a word keeps
+    # the capital of a sentence start, which is what tells the sentence splitter a sentence began.
+    if said[:1].islower() and not match.group(0)[:1].islower() and _starts_sentence(match):
+        return said[0].upper() + said[1:]
+    return said
+
+
 def apply_rules(text: str, rules: list[Rule], options: Options) -> str:
     """Apply each rule in turn over the whole text."""
     for rule in rules:
-        say = rule.say
-        text = rule.pattern.sub(lambda m: say(m, options), text)  # noqa: B023 - used at once
+        text = rule.pattern.sub(lambda m: _spoken(m, rule, options), text)  # noqa: B023 - used at once
     return text

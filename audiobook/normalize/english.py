@@ -1,9 +1,9 @@
 """The English normalizer: one ordered table of rules, from the most specific to the most general.
 
 Addresses and telephone numbers go first (they hold dots and digits every later rule would
-claim), then dates, pounds, shillings and pence (whose "s." and "d." no other rule may take),
-abbreviations, Roman numerals, times, money, units and symbols, and last the plain numbers.
-Each rule is an entry of ``RULES``; adding one is a line here and a line in
+claim), then dates, chapter-and-verse references, pounds, shillings and pence (whose "s." and "d."
+no other rule may take), abbreviations, Roman numerals, times, money, units and symbols, and last
+the plain numbers. Each rule is an entry of ``RULES``; adding one is a line here and a line in
 ``tests/fixtures/normalize/en.tsv``.
 """
 
@@ -19,6 +19,7 @@ from audiobook.normalize import (
     measures,
     money,
     numerals,
+    references,
     roman,
     web,
 )
@@ -47,6 +48,8 @@ def _by_name(rules: list[Rule], *names: str) -> list[Rule]:
 RULES: list[Rule] = [
     *web.RULES,
     *_by_name(dates.RULES, "date-iso", "date-numeric"),
+    # Before abbreviations ("Gen.", "Rev.", "Col." are books there) and before times ("3:16").
+    *references.RULES,
     *money.STERLING_RULES,
     *abbreviations.RULES,
     *roman.RULES,

@@ -41,7 +41,7 @@ _NUMBER = r"(?P<num>[-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
 @functools.cache
 def _unit_pattern() -> re.Pattern[str]:
     symbols = "|".join(re.escape(s) for s in sorted(units(), key=len, reverse=True))
-    return re.compile(rf"(?<![\w.,]){_NUMBER}\s?(?P<unit>{symbols})(?![\w/°])")
+    return re.compile(rf"(?<![\w.,]){_NUMBER}\s?(?P<unit>{symbols})(?![\w/°])(?P<dot>\.(?!\w))?")
 
 
 def _unit(match: re.Match[str], opts: Options) -> str:
@@ -50,7 +50,14 @@ def _unit(match: re.Match[str], opts: Options) -> str:
     words = one if value in ("1", "-1") else many
     if opts.british:
         words = _british(words)
+    # "1 lb. of beef", "2 ft. 6 in.": the period of a unit written as an abbreviation goes with it
+    # where the sentence plainly goes on; before a capital it is kept as the sentence's end.
+    if match.group("dot") and not _GOES_ON.match(match.string, match.end()):
+        words += "."
     return f"{value} {words}"
+
+
+_GOES_ON = re.compile(r"\s+[a-z0-9]")
 
 
 def _percent(match: re.Match[str], opts: Options) -> str:

@@ -76,8 +76,14 @@ def _range(match: re.Match[str], opts: Options) -> str:
 def _short_year_range(match: re.Match[str], opts: Options) -> str:
     # "1914-18": the second year keeps the first one's century in the reader's head.
     first, second = match.group("a"), match.group("b")
-    if not 1000 <= int(first) <= 2099 or int(second) <= int(first[2:]):
+    if not 1000 <= int(first) <= 2099:
         return match.group(0)
+    if int(second) <= int(first[2:]):
+        # "1898-02" runs into the next century: "eighteen ninety-eight to nineteen oh two".
+        end = (int(first) // 100 + 1) * 100 + int(second)
+        if end - int(first) > 30:
+            return match.group(0)
+        return f"{year(int(first), opts.british)} to {year(end, opts.british)}"
     return f"{year(int(first), opts.british)} to {cardinal(int(second), opts.british)}"
 
 

@@ -1,9 +1,10 @@
 """Roman numerals, read only where the context says they are numerals.
 
-"Chapter XIV" → "Chapter fourteen", "Henry VIII" → "Henry the Eighth", "World War II" → "World
-War two", "the XIXth century" → "the nineteenth century". The pronoun "I", "Mix", "DC" or "CD"
-stay words: a numeral needs a heading word, a regnal name, or a capitalized word before it, and
-outside headings it must hold an I, V or X.
+"Chapter XIV" → "Chapter fourteen", "Henry VIII" → "Henry the Eighth", "Edward V's" → "Edward the
+Fifth's", "Henry VIIIth" → "Henry the Eighth", "World War II" → "World War two", "the XIXth century"
+→ "the nineteenth century". The pronoun "I", "Mix", "DC" or "CD" stay words: a numeral needs a
+heading word, a regnal name, or a capitalized word before it, and outside headings it must hold an
+I, V or X; after a regnal name "I" stays the pronoun before a verb it goes with ("John I find").
 """
 
 from __future__ import annotations
@@ -55,7 +56,18 @@ def regnal_names() -> frozenset[str]:
 _NUMERAL = r"[IVXLCDM]+"
 _HEADING = re.compile(rf"\b(?P<word>(?i:{HEADING_WORDS}))(?P<space>\s+)(?P<num>{_NUMERAL})\b(?!['\u2019-])")
 _CENTURY = re.compile(rf"\b(?P<num>{_NUMERAL})(?:th|st|nd|rd)?(?=\s+(?:century|centuries|millennium)\b)")
-_NAMED = re.compile(rf"\b(?P<name>[A-Z][a-zA-Z'\u2019]+)(?P<space>\s+)(?P<num>{_NUMERAL})\b(?![-'\u2019])")
+_NAMED = re.compile(
+    rf"\b(?P<name>[A-Z][a-zA-Z'\u2019]+)(?P<space>\s+)(?P<num>{_NUMERAL})"
+    rf"(?P<suffix>th|st|nd|rd)?(?P<poss>['\u2019]s)?\b(?![-'\u2019])"
+)
+# Words that follow the pronoun "I" and hardly ever a king: "John I find a bore", "Henry I
+# think", "Charles I am sure". A past tense ("Charles I was", "Henry I had") is left to the king.
+_PRONOUN_NEXT = frozenset(
+    "am do don't can cannot can't will shall would should could must may might have think know find "
+    "believe suppose fear hope wish want mean feel say see hear like love hate remember forget "
+    "understand trust assure promise confess own dare beg tell guess reckon expect imagine doubt need".split()
+)
+_AFTER = re.compile(r"\s+([a-z][a-z'\u2019]*)")
 
 
 def _heading(match: re.Match[str], opts: Options) -> str:
@@ -76,18 +88,36 @@ def _century(match: re.Match[str], opts: Options) -> str:
     return ordinal(value, opts.british)
 
 
+def _ordinal_suffix(value: int) -> str:
+    if value % 100 in (11, 12, 13):
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
+
+
 def _named(match: re.Match[str], opts: Options) -> str:
-    name, num = match.group("name"), match.group("num")
+    name, num, suffix = match.group("name"), match.group("num"), match.group("suffix")
     value = roman_value(num)
     if value is None or num in _NOT_NUMERALS:
         return match.group(0)
+    poss = match.group("poss") or ""
+    space = match.group("space")
+    if suffix:
+        # "Henry VIIIth", "Louis XIVth": the written ending makes it a regnal ordinal, but only
+        # when it is the numeral's own ending ("Ind" is no "first").
+        if suffix != _ordinal_suffix(value):
+            return match.group(0)
+        return f"{name}{space}the {ordinal(value, opts.british).capitalize()}{poss}"
     if name in regnal_names():
-        return f"{name}{match.group('space')}the {ordinal(value, opts.british).capitalize()}"
+        if num == "I" and not poss:
+            after = _AFTER.match(match.string, match.end())
+            if after and after.group(1) in _PRONOUN_NEXT:
+                return match.group(0)
+        return f"{name}{space}the {ordinal(value, opts.british).capitalize()}{poss}"
     # Any other capitalized word: "World War II", "Super Bowl LVII", "Apollo XI". A lone "I"
     # after a capitalized word is the pronoun ("Then I went"); "DC" or "CD" hold no I, V or X.
     if len(num) < 2 or not set(num) & set("IVX") or value > 100:
         return match.group(0)
-    return f"{name}{match.group('space')}{cardinal(value, opts.british)}"
+    return f"{name}{space}{cardinal(value, opts.british)}{poss}"
 
 
 RULES = [

@@ -53,8 +53,9 @@ _TRANSLATE = str.maketrans(
     }
 )
 
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-"""Soft hyphen, zero-width characters, BOM: they split words for espeak without being seen."""
+_INVISIBLE = re.compile("[\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+"""Soft hyphen, zero-width characters, word joiner, direction marks, invisible operators, BOM: they
+split words and numbers ("1659\u2060–\u206060") for the rules and espeak without being seen."""
 
 _ELLIPSIS = re.compile(r"\.(?:\s?\.){2,}")
 _DIGIT_RANGE = re.compile(r"(?<=\d)\s*\u2013\s*(?=\d)")

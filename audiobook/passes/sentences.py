@@ -3,6 +3,11 @@
 Punkt (nltk) does the work with parameters the project ships (``data/punkt_<lang>.txt``); nothing is
 trained or downloaded at run time. A language without a list gets Punkt with no abbreviations;
 Chinese and Japanese, written without spaces, are cut after their full-width end marks.
+
+A sentence starts with a capital: where the next word begins in lower case, the mark before it did
+not end a sentence. That keeps a speech tag with its quotation (“Come in!” said Holmes), an
+exclamation inside a sentence ("Oh! it's nothing") and a sentence after an abbreviation the list
+lacks ("the MSS. were found") whole.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ _CJK = {"zh", "ja", "cmn", "yue"}
 _CJK_END = re.compile(r"[。！？!?]+[」』”’）)]*")
 _NO_BEFORE_NUMBER = re.compile(r"\bNo\.\s*$", re.IGNORECASE)
 _CLOSERS = ".,;:!?…)]}”’\"'"
+# What follows a cut when the sentence goes on: a lowercase word, perhaps after a dash
+# (“Oh!” — and he left).
+_GOES_ON = re.compile(r"\s*(?:[\u2014\u2013-]+\s*)?(\w)")
 
 
 def _primary(lang: str) -> str:
@@ -73,7 +81,14 @@ def _boundaries(text: str, lang: str) -> list[int]:
         cuts = [
             c for c in cuts if not (_NO_BEFORE_NUMBER.search(text[:c]) and text[c:].lstrip()[:1].isdigit())
         ]
+        cuts = [c for c in cuts if not _goes_on(text, c)]
     return [c for c in cuts if 0 < c < len(text.rstrip())]
+
+
+def _goes_on(text: str, cut: int) -> bool:
+    """Whether the sentence before ``cut`` continues after it: the next word starts in lower case."""
+    match = _GOES_ON.match(text, cut)
+    return bool(match) and match.group(1).islower()
 
 
 def split_text(text: str, lang: str) -> list[str]:

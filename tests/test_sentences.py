@@ -194,3 +194,22 @@ def test_invisible_characters_change_nothing() -> None:
     plain = _read("The captain came in 1659-60. Then he left.")
     hidden = _read("The cap\u00adtain ca\u200bme in 1659\u2060\u2013\u206060.\u200b Then he \ufeffle\u200eft\u2069.")
     assert hidden == plain == ["The captain came in sixteen fifty-nine to sixty.", "Then he left."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“Where is your mistress?” I asked.",
+        "“ 'Five hundred a year!' I shouted, and sat down.",
+        "“Oh, it's all right!” I said. “We'll be through.”",
+    ],
+)
+def test_a_quotation_and_its_first_person_speech_tag_are_one_sentence(text: str) -> None:
+    first = split_text(text, "en-gb")[0]
+    assert " I " in f" {first} " and first.rstrip().endswith((".", ",", "down."))
+    assert split_text("“Where is your mistress?” I asked.", "en-us") == ["“Where is your mistress?” I asked."]
+
+
+def test_a_quotation_then_i_and_another_verb_is_a_new_sentence() -> None:
+    assert split_text("“Stop!” I ran to the door.", "en") == ["“Stop!”", "I ran to the door."]
+    assert split_text("He left. I asked why.", "en") == ["He left.", "I asked why."]

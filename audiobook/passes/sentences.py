@@ -7,7 +7,8 @@ Chinese and Japanese, written without spaces, are cut after their full-width end
 A sentence starts with a capital: where the next word begins in lower case, the mark before it did
 not end a sentence. That keeps a speech tag with its quotation (“Come in!” said Holmes), an
 exclamation inside a sentence ("Oh! it's nothing") and a sentence after an abbreviation the list
-lacks ("the MSS. were found") whole.
+lacks ("the MSS. were found") whole. In English, a quotation's "I" and a verb of speaking from
+``data/speech_verbs_en.txt`` (“Where is she?” I asked) is a speech tag too.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ _CLOSERS = ".,;:!?…)]}”’\"'"
 # What follows a cut when the sentence goes on: a lowercase word, perhaps after a dash
 # (“Oh!” — and he left).
 _GOES_ON = re.compile(r"\s*(?:[\u2014\u2013-]+\s*)?(\w)")
+# A quotation that ends in ! or ? right before the cut, and "I" with the word after it.
+_QUOTE_END = re.compile(r"[!?][\u201d\u2019\"']+\s*\Z")
+_I_VERB = re.compile(r"\s*I\s+([a-z]+)\b")
 
 
 def _primary(lang: str) -> str:
@@ -81,7 +85,8 @@ def _boundaries(text: str, lang: str) -> list[int]:
         cuts = [
             c for c in cuts if not (_NO_BEFORE_NUMBER.search(text[:c]) and text[c:].lstrip()[:1].isdigit())
         ]
-        cuts = [c for c in cuts if not _goes_on(text, c)]
+        english = _primary(lang) == "en"
+        cuts = [c for c in cuts if not _goes_on(text, c) and not (english and _first_person_tag(text, c))]
     return [c for c in cuts if 0 < c < len(text.rstrip())]
 
 
@@ -89,6 +94,21 @@ def _goes_on(text: str, cut: int) -> bool:
     """Whether the sentence before ``cut`` continues after it: the next word starts in lower case."""
     match = _GOES_ON.match(text, cut)
     return bool(match) and match.group(1).islower()
+
+
+def _first_person_tag(text: str, cut: int) -> bool:
+    """Whether ``cut`` falls between a quotation and its speech tag "I asked" (“Why?” I asked)."""
+    if _QUOTE_END.search(text, max(0, cut - 8), cut) is None:
+        return False
+    match = _I_VERB.match(text, cut)
+    return bool(match) and match.group(1).lower() in _speech_verbs()
+
+
+@functools.cache
+def _speech_verbs() -> frozenset[str]:
+    path = resources.files("audiobook") / "data" / "speech_verbs_en.txt"
+    lines = (line.split("#")[0] for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(w.lower() for line in lines for w in line.split())
 
 
 def split_text(text: str, lang: str) -> list[str]:

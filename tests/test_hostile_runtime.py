@@ -1,0 +1,322 @@
+"""Hostile input at run time: voice packs, blends, the clip cache, numbers and paths from the user.
+
+Every case is what a user sees: the exit code, one line on stderr naming the file and what is
+wrong, no traceback, and the input left as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from packkit import ROWS, WIDTH, npy_bytes, official_rows, pt_bytes, torch_pickle, write_pt
+
+from audiobook.cli import main
+from voices.packs import MAX_ARCHIVE_MEMBERS, MAX_PACK_BYTES, VoiceLibrary, load_pack_file
+
+GOOD = official_rows()
+"""Stand-in rows of the right shape, type and scale."""
+RAW = GOOD.tobytes()
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    """Run the command line in this process: its exit code and the lines it wrote to stderr."""
+    capsys.readouterr()
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, [line for line in err.splitlines() if line.strip()]
+
+
+def one_line_error(argv: list[str], capsys: pytest.CaptureFixture[str], code: int) -> str:
+    """The single stderr line of a command that must fail with ``code``."""
+    got, lines = run(argv, capsys)
+    assert got == code, lines
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("audiobook: error: ")
+    return lines[0]
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A one-sentence text to convert."""
+    path = tmp_path / "book.txt"
+    path.write_text("The lamp was lit.\n", encoding="utf-8")
+    return path
+
+
+def converting(book: Path, *extra: str) -> list[str]:
+    return ["convert", str(book), "-o", str(book.with_suffix(".wav")), "--quiet", "--no-cache", *extra]
+
+
+# -- voice packs ----------------------------------------------------------------------------------
+
+
+def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def _pickle_with_storage_arg(storage_opcodes: bytes) -> bytes:
+    """A tensor pickle whose first argument is whatever ``storage_opcodes`` push, not a storage."""
+    shape = b"(M\xfe\x01K\x01M\x00\x01t"
+    stride = b"(M\x00\x01M\x00\x01K\x01t"
+    return (
+        b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n(" + storage_opcodes + b"K\x00" + shape + stride
+        + b"\x89ccollections\nOrderedDict\n)RtR."
+    )
+
+
+def _big_pickle() -> bytes:
+    # A 70 kB string pushed and popped before the real tensor: valid, but far too large.
+    filler = "x" * 70_000
+    return b"\x80\x02X" + len(filler).to_bytes(4, "little") + filler.encode() + b"0" + torch_pickle()[2:]
+
+
+BAD_PT: dict[str, tuple[bytes, str]] = {
+    "stride past the data": (pt_bytes(RAW, torch_pickle(stride=(10**9, 1, 1))), "past the 130560 values stored"),
+    "offset past the data": (pt_bytes(RAW, torch_pickle(offset=10**6)), "past the 130560 values stored"),
+    "offset one too far": (pt_bytes(RAW, torch_pickle(offset=1)), "reach element 130560, past the 130560"),
+    "negative offset": (pt_bytes(RAW, torch_pickle(offset=-5)), "negative offset or stride"),
+    "negative stride": (pt_bytes(RAW, torch_pickle(stride=(256, 256, -1))), "negative offset or stride"),
+    "huge shape": (pt_bytes(RAW, torch_pickle(size=(10**5, 1, 256))), "shape [100000, 1, 256]"),
+    "shape and strides of other lengths": (pt_bytes(RAW, torch_pickle(stride=(256, 1))), "shape and strides"),
+    "storage shorter than its header": (pt_bytes(RAW[:1024]), "holds 1024 bytes, its header says 130560 values"),
+    "storage header and data both short": (pt_bytes(RAW[:1024], torch_pickle(numel=256)), "past the 256 values stored"),
+    "storage header of a trillion values": (pt_bytes(RAW, torch_pickle(numel=10**12)), "its header says 1000000000000"),
+    "integer storage": (pt_bytes(RAW, torch_pickle(storage="LongStorage")), "unsupported object torch.LongStorage"),
+    "a global that runs code": (pt_bytes(RAW, b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00lsR."), "unsupported object os.system"),
+    "a number as the storage": (pt_bytes(RAW, _pickle_with_storage_arg(b"K\x07")), "a tensor without stored data"),
+    "no tensor at all": (pt_bytes(RAW, b"\x80\x02ccollections\nOrderedDict\n)R."), "holds no tensor"),
+    "missing storage": (pt_bytes(RAW, torch_pickle(key="7")), "voice/data/7 it names is missing"),
+    "no data.pkl": (_zip({"voice/data/0": RAW}), "no data.pkl inside"),
+    "a pickle of 70 kB": (pt_bytes(RAW, _big_pickle()), "voice/data.pkl holds 70"),
+    "a storage that inflates to 5 MiB": (
+        _zip({"voice/data.pkl": torch_pickle(), "voice/data/0": bytes(5 << 20)}, zipfile.ZIP_DEFLATED),
+        "voice/data/0 holds 5242880 bytes",
+    ),
+    "too many members": (
+        pt_bytes(RAW, extra={f"voice/x{i}": b"" for i in range(MAX_ARCHIVE_MEMBERS)}),
+        f"lists {MAX_ARCHIVE_MEMBERS + 4} files, more than the {MAX_ARCHIVE_MEMBERS} allowed",
+    ),
+    "a truncated pickle": (pt_bytes(RAW, torch_pickle()[:60]), "cannot read the voice pack"),
+    "garbage": (b"\x00\x01 not a zip file at all" * 100, "cannot read the voice pack"),
+    "half a file": (pt_bytes(RAW)[: len(pt_bytes(RAW)) // 2], "cannot read the voice pack"),
+    "infinite values": (pt_bytes(np.full(ROWS * WIDTH, np.inf, "<f4").tobytes()), "NaN or infinite"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_PT))
+def test_a_crafted_pt_pack_is_a_one_line_voice_error(case, book, capsys):
+    data, message = BAD_PT[case]
+    pack = book.parent / "evil.pt"
+    pack.write_bytes(data)
+    before = book.read_bytes()
+    line = one_line_error(converting(book, "--voice", str(pack)), capsys, 3)
+    assert str(pack) in line and message in line
+    assert book.read_bytes() == before
+    assert not book.with_suffix(".wav").exists()
+
+
+def test_a_pt_pack_that_would_read_past_its_data_does_not_kill_the_process(tmp_path):
+    """Before the checks this file made numpy read gigabytes past the buffer: a segmentation fault."""
+    pack = write_pt(tmp_path / "evil.pt", RAW, torch_pickle(size=(ROWS, 1, WIDTH), stride=(10**8, 10**8, 10**8)))
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from voices.packs import load_pack_file; load_pack_file(__import__('pathlib').Path(sys.argv[1]))",
+         str(pack)], capture_output=True, text=True,
+    )
+    assert proc.returncode == 1 and "VoiceError" in proc.stderr and "past the 130560 values stored" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "size, stride",
+    [((ROWS, 1, WIDTH), (WIDTH, WIDTH, 1)), ((ROWS, WIDTH), (WIDTH, 1))],
+)
+def test_a_true_pt_pack_of_either_shape_loads_its_rows(tmp_path, size, stride):
+    pack = load_pack_file(write_pt(tmp_path / "mine.pt", RAW, torch_pickle(size=size, stride=stride)))
+    assert np.array_equal(pack.rows, GOOD.reshape(ROWS, WIDTH))
+
+
+def test_a_transposed_pt_pack_is_read_through_its_strides(tmp_path):
+    # Stored column by column: the strides, checked, still say where each value is.
+    stored = np.ascontiguousarray(GOOD.reshape(ROWS, WIDTH).T).tobytes()
+    pack = load_pack_file(write_pt(tmp_path / "t.pt", stored, torch_pickle(size=(ROWS, WIDTH), stride=(1, ROWS))))
+    assert np.array_equal(pack.rows, GOOD.reshape(ROWS, WIDTH))
+
+
+def _npy(array: np.ndarray, allow_pickle: bool = False) -> bytes:
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=allow_pickle)
+    return out.getvalue()
+
+
+BAD_NPY: dict[str, tuple[bytes, str]] = {
+    "an object array (a pickle)": (_npy(np.array([{"a": 1}], dtype=object), allow_pickle=True), "holds |O values"),
+    "a shape of a trillion rows": (npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (10**12, 256), }", b""), "not a .npy array"),
+    "a huge shape in numbers": (npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 256), }", b""), "shape [1000000000000, 256]"),
+    "cut short": (npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (510, 1, 256), }", RAW[:4000]), "cut short: 4000 of the 522240 bytes"),
+    "integers": (_npy(np.zeros((ROWS, WIDTH), dtype=np.int32)), "holds <i4 values"),
+    "complex numbers": (_npy(np.zeros((ROWS, WIDTH), dtype=np.complex64)), "holds <c8 values"),
+    "a record type": (_npy(np.zeros((ROWS,), dtype=[("a", "<f4", (256,))])), "holds |V1024 values"),
+    "not a .npy file": (b"PK\x03\x04 certainly not numpy" * 10, "not a .npy array"),
+    "a header that is code": (npy_bytes("__import__('os').system('true')", b""), "not a .npy array"),
+    "a wrong row count": (_npy(np.zeros((10, WIDTH), dtype=np.float32)), "shape [10, 256]"),
+    "NaN values": (_npy(np.full((ROWS, WIDTH), np.nan, dtype=np.float32)), "NaN or infinite"),
+    "float64 beyond float32": (_npy(np.full((ROWS, WIDTH), 1e300)), "NaN or infinite"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_NPY))
+def test_a_crafted_npy_pack_is_a_one_line_voice_error(case, book, capsys):
+    data, message = BAD_NPY[case]
+    pack = book.parent / "evil.npy"
+    pack.write_bytes(data)
+    line = one_line_error(converting(book, "--voice", str(pack)), capsys, 3)
+    assert str(pack) in line and message in line
+
+
+def test_npy_packs_in_fortran_order_half_and_double_precision_load(tmp_path):
+    rows = GOOD.reshape(ROWS, WIDTH)
+    for name, array in {"f": np.asfortranarray(rows), "h": rows.astype("<f2"), "d": rows.astype(">f8")}.items():
+        path = tmp_path / f"{name}.npy"
+        path.write_bytes(_npy(array))
+        assert np.allclose(load_pack_file(path).rows, rows, atol=1e-3)
+
+
+def _npz(members: dict[str, bytes]) -> bytes:
+    return _zip(members, zipfile.ZIP_DEFLATED)
+
+
+BAD_NPZ: dict[str, tuple[bytes, str]] = {
+    "several voices, none named": (_npz({"a.npy": _npy(GOOD), "b.npy": _npy(GOOD)}), "holds several voices 2 (a, b); name one"),
+    "no array": (_npz({}), "holds no array"),
+    "a member that is not .npy": (_npz({"evil.pkl": b"cos\nsystem\n"}), "evil.pkl is not a .npy array"),
+    "a short member": (_npz({"evil.npy": _npy(GOOD)[:5000]}), "cut short"),
+    "a member of the wrong shape": (_npz({"evil.npy": _npy(np.zeros((ROWS, 3), np.float32))}), "shape [510, 3]"),
+    "a member that inflates to 5 MiB": (_npz({"evil.npy": bytes(5 << 20)}), "evil.npy holds 5242880 bytes"),
+    "a control character in a name": (
+        _npz({"a\nb.npy": _npy(GOOD), "c\x1b[0m.npy": _npy(GOOD)}), "(a b, c?[0m); name one",
+    ),
+    "garbage": (b"PK\x03\x04" + bytes(range(256)) * 4, "cannot read the voice pack"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_NPZ))
+def test_a_crafted_npz_pack_is_a_one_line_voice_error(case, book, capsys):
+    data, message = BAD_NPZ[case]
+    pack = book.parent / "evil.npz"
+    pack.write_bytes(data)
+    line = one_line_error(converting(book, "--voice", str(pack)), capsys, 3)
+    assert str(pack) in line and message in line
+
+
+def test_an_npz_bundle_gives_the_voice_named(tmp_path, monkeypatch):
+    other = official_rows(2)
+    (tmp_path / "bundle.npz").write_bytes(_npz({"mine.npy": _npy(GOOD), "yours.npy": _npy(other)}))
+    assert np.array_equal(load_pack_file(tmp_path / "bundle.npz", key="yours").rows, other.reshape(ROWS, WIDTH))
+    with pytest.raises(Exception, match="no voice 'theirs'; it holds 2 \\(mine, yours\\)"):
+        load_pack_file(tmp_path / "bundle.npz", key="theirs")
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [(RAW[:-4], "holds 522236 bytes"), (RAW + RAW[:4], "holds 522244 bytes"), (b"", "holds 0 bytes")],
+)
+def test_a_bin_pack_of_the_wrong_length_is_refused(book, capsys, data, message):
+    pack = book.parent / "evil.bin"
+    pack.write_bytes(data)
+    line = one_line_error(converting(book, "--voice", str(pack)), capsys, 3)
+    assert f"{pack}: {message}; a raw float32 voice pack is exactly 522240" in line
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".npy", ".npz", ".bin"])
+def test_a_pack_file_larger_than_the_cap_is_not_read(book, capsys, suffix):
+    pack = book.parent / f"huge{suffix}"
+    with pack.open("wb") as f:
+        f.truncate(MAX_PACK_BYTES + 1)  # sparse: nothing is written to disk
+    line = one_line_error(converting(book, "--voice", str(pack)), capsys, 3)
+    assert f"{pack}: {MAX_PACK_BYTES + 1} bytes is more than the {MAX_PACK_BYTES}" in line
+
+
+def test_a_folder_named_like_a_pack_is_refused(book, capsys):
+    folder = book.parent / "folder.pt"
+    folder.mkdir()
+    line = one_line_error(converting(book, "--voice", str(folder)), capsys, 3)
+    assert f"{folder}: not a voice file" in line
+
+
+def _evil_pack(folder: Path) -> Path:
+    return write_pt(folder / "evil.pt", RAW, torch_pickle(stride=(10**9, 1, 1)))
+
+
+@pytest.mark.parametrize("where", ["blend", "ssml", "inline", "front matter", "cast", "cast file"])
+def test_a_crafted_pack_is_refused_wherever_a_voice_is_named(tmp_path, capsys, where):
+    evil = _evil_pack(tmp_path)
+    extra: list[str] = []
+    if where == "blend":
+        src = tmp_path / "book.txt"
+        src.write_text("The lamp was lit.\n")
+        extra = ["--voice", f"af_heart:0.5+{evil}:0.5"]
+    elif where == "ssml":
+        src = tmp_path / "book.ssml"
+        src.write_text(f'<speak>The lamp <voice name="{evil}">was lit.</voice></speak>')
+    elif where == "inline":
+        src = tmp_path / "book.md"
+        src.write_text(f'# One\n\nThe lamp <voice name="{evil}">was lit.</voice>\n')
+    elif where == "front matter":
+        src = tmp_path / "book.md"
+        src.write_text(f"---\ntitle: T\nvoice: {evil}\n---\n\n# One\n\nThe lamp was lit.\n")
+    elif where == "cast":
+        src = tmp_path / "play.script.md"
+        src.write_text(f"---\ncast:\n  MARA: {evil}\n---\n\n# Scene\n\nMARA: The lamp was lit.\n")
+    else:
+        src = tmp_path / "play.script.md"
+        (tmp_path / "cast.toml").write_text(f'[MARA]\nvoice = "{evil}"\n')
+        src.write_text("# Scene\n\nMARA: The lamp was lit.\n")
+    before = src.read_bytes()
+    line = one_line_error(converting(src, *extra), capsys, 3)
+    assert f"{evil}: the tensor's offset and strides reach element" in line
+    assert src.read_bytes() == before
+
+
+# -- blends ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("af_heart:1e400+bf_emma:1", "weight 1e400 of af_heart is not a finite number"),
+        ("af_heart:inf+bf_emma:1", "weight inf of af_heart is not a finite number"),
+        ("af_heart:nan+bf_emma:1", "weight nan of af_heart is not a finite number"),
+        ("af_heart:0+bf_emma:0", "weight of af_heart is zero"),
+        ("af_heart:0+bf_emma:1", "weight of af_heart is zero"),
+        ("af_heart:-1+bf_emma:2", "weight -1.0 is negative"),
+        ("af_heart:1e308+bf_emma:1e308", "the weights add up to more than a number can hold"),
+        ("+".join(["af_heart"] * 33), "33 voices in a blend; at most 32"),
+    ],
+)
+def test_blend_weights_that_are_not_positive_finite_numbers_are_refused(book, capsys, spec, message):
+    line = one_line_error(converting(book, "--voice", spec), capsys, 3)
+    assert message in line
+
+
+def test_a_blend_with_a_nan_weight_in_ssml_is_refused(tmp_path, capsys):
+    src = tmp_path / "book.ssml"
+    src.write_text('<speak>The lamp <voice name="af_heart:nan+bf_emma:1">was lit.</voice></speak>')
+    line = one_line_error(converting(src), capsys, 3)
+    assert "weight nan of af_heart is not a finite number" in line
+
+
+def test_tiny_and_large_finite_weights_still_blend(monkeypatch):
+    lib = VoiceLibrary()
+    a, b = lib.load("jf_alpha").rows, lib.load("jm_kumo").rows
+    for spec in ("jf_alpha:1e-300+jm_kumo:3e-300", "jf_alpha:1e300+jm_kumo:3e300"):
+        assert np.allclose(lib.load(spec).rows, 0.25 * a + 0.75 * b, atol=1e-6)

@@ -320,3 +320,96 @@ def test_tiny_and_large_finite_weights_still_blend(monkeypatch):
     a, b = lib.load("jf_alpha").rows, lib.load("jm_kumo").rows
     for spec in ("jf_alpha:1e-300+jm_kumo:3e-300", "jf_alpha:1e300+jm_kumo:3e300"):
         assert np.allclose(lib.load(spec).rows, 0.25 * a + 0.75 * b, atol=1e-6)
+
+
+# -- the clip cache -------------------------------------------------------------------------------
+
+
+def _odd(data: bytes) -> bytes:
+    return data[:-1]
+
+
+def _flipped(data: bytes) -> bytes:
+    return data[:-100] + bytes([data[-100] ^ 0x40]) + data[-99:]
+
+
+def _longer(data: bytes) -> bytes:
+    return data + data[-64:]
+
+
+def _headerless(data: bytes) -> bytes:
+    # What version 1 stored: bare float16 samples.
+    return data[16:]
+
+
+def _garbage(data: bytes) -> bytes:
+    return bytes(np.random.default_rng(3).integers(0, 256, len(data), dtype=np.uint8))
+
+
+def _nan(data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    payload = np.full((len(data) - 16) // 2, np.nan, dtype="<f2").tobytes()
+    return data[:8] + struct.pack("<II", len(payload) // 2, zlib.crc32(payload)) + payload
+
+
+DAMAGE = {
+    "an odd byte count": _odd,
+    "one flipped byte": _flipped,
+    "more bytes than the header says": _longer,
+    "no header": _headerless,
+    "garbage": _garbage,
+    "NaN samples with a true checksum": _nan,
+    "empty": lambda data: b"",
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGE))
+def test_a_damaged_clip_is_synthesized_again_never_played(tmp_path, case):
+    from tone_engine import synthesizer, unit
+
+    synth = synthesizer(tmp_path / "clips")
+    first = synth.raw_clip(unit("The lamp was lit.", 20))
+    [clip] = list((tmp_path / "clips").rglob("*.f16"))
+    clip.write_bytes(DAMAGE[case](clip.read_bytes()))
+    calls = synth.engine.calls
+    again = synth.raw_clip(unit("The lamp was lit.", 20))
+    assert np.array_equal(again, first)
+    assert synth.engine.calls == calls + 1 and synth.cache.damaged == 1
+    # Stored again, whole: the next run reads it from the cache (at the cache's float16 precision).
+    assert np.array_equal(synth.raw_clip(unit("The lamp was lit.", 20)), first.astype("<f2").astype(np.float32))
+    assert synth.engine.calls == calls + 1 and synth.cache.damaged == 1
+
+
+def test_a_runaway_clip_file_is_not_read_whole(tmp_path):
+    from tone_engine import synthesizer, unit
+
+    from audiobook.synthesis.cache import MAX_CLIP_BYTES
+
+    synth = synthesizer(tmp_path / "clips")
+    first = synth.raw_clip(unit("The lamp was lit.", 20))
+    [clip] = list((tmp_path / "clips").rglob("*.f16"))
+    with clip.open("r+b") as f:
+        f.truncate(MAX_CLIP_BYTES * 64)  # a gigabyte, sparse
+    assert np.array_equal(synth.raw_clip(unit("The lamp was lit.", 20)), first)
+    assert synth.cache.damaged == 1 and clip.stat().st_size == 16 + 2 * first.size
+
+
+def test_a_book_with_damaged_clips_is_written_whole_on_every_rerun(tmp_path):
+    from tone_engine import render, synthesizer, unit
+
+    from audiobook.model import Metadata
+    from audiobook.output.assemble import OutputOptions, write_audiobook
+    from audiobook.plan import ChapterPlan, Pause
+
+    plans = [ChapterPlan("One", (unit("The lamp was lit.", 20), Pause(400), unit("The sea was calm.", 24)))]
+    lengths = []
+    for run_no in range(3):
+        synth = synthesizer(tmp_path / "clips")
+        out = tmp_path / f"book{run_no}.wav"
+        written = write_audiobook(out, Metadata(title="T"), 1, synth, render(synth, plans), OutputOptions())
+        lengths.append(written.samples)
+        for clip in (tmp_path / "clips").rglob("*.f16"):
+            clip.write_bytes(_odd(clip.read_bytes()))
+    assert lengths[0] == lengths[1] == lengths[2]

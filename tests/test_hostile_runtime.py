@@ -7,6 +7,7 @@ wrong, no traceback, and the input left as it was.
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -413,3 +414,266 @@ def test_a_book_with_damaged_clips_is_written_whole_on_every_rerun(tmp_path):
         for clip in (tmp_path / "clips").rglob("*.f16"):
             clip.write_bytes(_odd(clip.read_bytes()))
     assert lengths[0] == lengths[1] == lengths[2]
+
+
+# -- numbers from the command line ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--threads", "99999999999999999999"], "--threads 99999999999999999999 is outside 1-"),
+        (["--threads", "0"], "--threads 0 is outside 1-"),
+        (["--threads", "-4"], "--threads -4 is outside 1-"),
+        (["--chapter-pause", "999999999"], "--chapter-pause 999999999 is outside 0-60000 ms"),
+        (["--sentence-pause", "-1"], "--sentence-pause -1 is outside 0-60000 ms"),
+        (["--paragraph-pause", "60001"], "--paragraph-pause 60001 is outside 0-60000 ms"),
+        (["--speed", "nan"], "--speed nan is outside 0.5-2.0"),
+        (["--speed", "1e400"], "--speed inf is outside 0.5-2.0"),
+        (["--speed", "0"], "--speed 0 is outside 0.5-2.0"),
+        (["--loudness", "nan"], "--loudness nan is not a number"),
+        (["--loudness=-1e400"], "--loudness -inf is not a number"),
+        (["--loudness", "3"], "--loudness 3.0 is outside -60 to -5 LUFS"),
+        (["--bitrate", "fast"], "--bitrate 'fast' is not a bitrate from 8k to 512k"),
+        (["--bitrate", "99999999k"], "--bitrate '99999999k' is not a bitrate"),
+        (["--bitrate", "2k"], "--bitrate '2k' is not a bitrate"),
+        (["--bitrate=-b:a"], "--bitrate '-b:a' is not a bitrate"),
+        (["--lang", "xx-nowhere"], "--lang 'xx-nowhere' is not a language espeak-ng reads"),
+        (["--lang", "en;rm -rf"], "--lang 'en;rm -rf' is not a language espeak-ng reads"),
+        (["--lang", ""], "--lang '' is not a language"),
+    ],
+)
+def test_numbers_and_codes_out_of_range_stop_before_anything_is_read(book, capsys, args, message):
+    clips = book.parent / "clips"
+    line = one_line_error(
+        ["convert", str(book), "-o", str(book.with_suffix(".m4b")), "--quiet", "--cache-dir", str(clips), *args], capsys, 2
+    )
+    assert message in line
+    assert not clips.exists() and not book.with_suffix(".m4b").exists()
+
+
+@pytest.mark.parametrize("args", [["--threads", "0"], ["--chapter-pause", "-5"], ["--lang", "zz"], ["--speed", "9"]])
+def test_say_checks_the_same_numbers(tmp_path, capsys, args):
+    one_line_error(["say", "Hello.", "-o", str(tmp_path / "a.wav"), *args], capsys, 2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_inspect_checks_the_language(book, capsys):
+    assert "--lang 'qq'" in one_line_error(["inspect", str(book), "--lang", "qq"], capsys, 2)
+
+
+@pytest.mark.parametrize("args", [["--bitrate", "64k"], ["--bitrate", "96000"], ["--lang", "en-GB"], ["--lang", "fr"],
+                                  ["--threads", "2"], ["--chapter-pause", "0"], ["--sentence-pause", "60000"]])
+def test_numbers_in_range_are_taken(book, capsys, args):
+    from audiobook.cli import _check_numbers, build_parser
+
+    _check_numbers(build_parser().parse_args(["convert", str(book), *args]))
+
+
+# -- files the tool writes --------------------------------------------------------------------------
+
+
+def _unchanged(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize(
+    "args, message, code",
+    [
+        (["--timings", "{input}"], "the timing file {input} is the input; choose another name", 2),
+        (["--timings", "{dir}/./book.txt"], "the timing file {input} is the input", 2),
+        (["--timings", "{dir}/link.json"], "the timing file {dir}/link.json is the input", 2),
+        (["-o", "{dir}/out.m4b", "--timings", "{dir}/out.m4b"], "the timing file and the audio output are both", 2),
+        (["-o", "{dir}/out.m4b", "--subtitles", "vtt", "--timings", "{dir}/out.vtt"],
+         "the timing file and the subtitles are both {dir}/out.vtt", 2),
+        (["-o", "/proc/book.m4b"], "cannot write the audio output /proc/book.m4b:", 6),
+        (["-o", "{dir}/folder.m4b"], "cannot write the audio output {dir}/folder.m4b: it is a folder", 6),
+        (["-o", "{dir}/missing/book.m4b"], "folder {dir}/missing does not exist", 6),
+        (["--timings", "/proc/t.json"], "cannot write the timing file /proc/t.json:", 6),
+        (["--timings", "{dir}/folder.m4b"], "cannot write the timing file {dir}/folder.m4b: it is a folder", 6),
+        (["--timings", "/dev/null"], "cannot write the timing file /dev/null: it is not a regular file", 6),
+        (["-o", "/proc/book.mp3", "--split-chapters"], "cannot write the chapter folder /proc/book:", 6),
+        (["-o", "{dir}/book.txt.mp3", "--split-chapters"], "the chapter folder {input} is the input", 2),
+    ],
+)
+def test_outputs_that_would_overwrite_the_input_or_cannot_be_written_stop_at_once(tmp_path, capsys, args, message, code):
+    src = tmp_path / "book.txt"
+    src.write_text("The lamp was lit.\n")
+    (tmp_path / "folder.m4b").mkdir()
+    (tmp_path / "link.json").hardlink_to(src)
+    before = _unchanged(src)
+    argv = ["convert", str(src), "--quiet", "--no-cache", *(a.format(input=src, dir=tmp_path) for a in args)]
+    line = one_line_error(argv, capsys, code)
+    assert message.format(input=src, dir=tmp_path) in line
+    assert _unchanged(src) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.txt", "folder.m4b", "link.json"]
+
+
+def test_subtitles_that_would_overwrite_the_input_stop_at_once(tmp_path, capsys):
+    src = tmp_path / "notes.srt"
+    src.write_text("The lamp was lit.\n")
+    before = _unchanged(src)
+    line = one_line_error(["convert", str(src), "--subtitles", "srt", "--quiet"], capsys, 2)
+    assert f"the subtitles {src} is the input" in line
+    assert _unchanged(src) == before
+
+
+def test_say_refuses_an_output_it_cannot_write(capsys):
+    line = one_line_error(["say", "Hello.", "-o", "/proc/hello.wav"], capsys, 6)
+    assert "cannot write the audio output /proc/hello.wav" in line
+
+
+# -- two runs, one output ---------------------------------------------------------------------------
+
+CONCURRENT_SCRIPT = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from audiobook.model import Metadata
+from audiobook.output.assemble import OutputOptions, write_audiobook
+from audiobook.plan import ChapterPlan, Pause
+from tone_engine import render, synthesizer, unit
+
+plans = [ChapterPlan(f"Part {c}", tuple(x for i in range(6) for x in (unit(f"Line {c}.{i}.", 20 + i + int(sys.argv[4])), Pause(300))))
+         for c in range(3)]
+synth = synthesizer(Path(sys.argv[3]))
+draw = render(synth, plans)
+go = Path(sys.argv[1]).with_name("go")
+
+def held(sink, progress):
+    def watch(chunk):
+        sink(chunk)
+        if chunk.kind == "chapter" and chunk.chapter == 1:
+            print("writing", flush=True)
+            while not go.exists():
+                time.sleep(0.01)
+    draw(watch, progress)
+
+written = write_audiobook(Path(sys.argv[1]), Metadata(title="Race"), len(plans), synth, held, OutputOptions(normalize=False))
+print(written.samples, flush=True)
+"""
+
+
+@pytest.mark.parametrize("suffix", [".m4b", ".wav"])
+def test_two_runs_writing_one_output_at_once_both_finish_with_one_whole_file(tmp_path, suffix):
+    from audio_checks import chapters, decode
+
+    target = tmp_path / f"book{suffix}"
+    tests = Path(__file__).parent
+    runs = [
+        subprocess.Popen([sys.executable, "-c", CONCURRENT_SCRIPT, str(target), str(tests), str(tmp_path / f"clips{n}"), str(n * 7)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in range(2)
+    ]
+    try:
+        # Both are halfway through writing the same output before either may finish.
+        for run_ in runs:
+            assert run_.stdout is not None and run_.stdout.readline() == "writing\n"
+        (tmp_path / "go").touch()
+        results = [run_.communicate(timeout=120) for run_ in runs]
+    finally:
+        for run_ in runs:
+            run_.kill()
+    assert [r.returncode for r in runs] == [0, 0], [err for _, err in results]
+    lengths = {int(out.strip()) for out, _ in results}
+    assert len(lengths) == 2  # the two books differ, so the file tells which one it is
+    assert len(decode(target)) in lengths
+    if suffix == ".m4b":
+        assert [title for title, _ in chapters(target)] == ["Part 0", "Part 1", "Part 2"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == sorted(["go", target.name])
+
+
+def test_a_temporary_file_left_by_a_killed_run_is_removed_and_a_live_one_kept(tmp_path):
+    from tone_engine import render, synthesizer, unit
+
+    from audiobook.model import Metadata
+    from audiobook.output.assemble import OutputOptions, write_audiobook
+    from audiobook.plan import ChapterPlan
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".book.partial-{int(dead.stdout)}.wav"
+    live = tmp_path / f".book.partial-{os.getppid()}.wav"
+    stale.write_bytes(b"left by a killed run")
+    live.write_bytes(b"still being written")
+    synth = synthesizer(tmp_path / "clips")
+    plans = [ChapterPlan("One", (unit("The lamp was lit.", 20),))]
+    write_audiobook(tmp_path / "book.wav", Metadata(), 1, synth, render(synth, plans), OutputOptions(normalize=False))
+    assert not stale.exists() and live.read_bytes() == b"still being written"
+
+
+@pytest.mark.slow
+def test_two_real_conversions_of_one_output_at_once_leave_one_whole_audiobook(tmp_path):
+    from audio_checks import chapters, duration
+
+    src = tmp_path / "tiny.md"
+    src.write_text("# One\n\nThe lamp was lit.\n\n# Two\n\nThe sea was calm.\n")
+    target = tmp_path / "tiny.m4b"
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "audiobook", "convert", str(src), "-o", str(target), "--quiet",
+                          "--threads", "1", "--cache-dir", str(tmp_path / f"clips{n}")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in range(2)
+    ]
+    results = [run_.communicate(timeout=600) for run_ in runs]
+    for run_, (out, err) in zip(runs, results):
+        if run_.returncode != 0:
+            # A run may lose the race, but only with one line that says so.
+            lines = [line for line in err.splitlines() if line.strip()]
+            assert len(lines) == 1 and lines[0].startswith("audiobook: error: ") and "Traceback" not in err
+    assert 0 in [run_.returncode for run_ in runs]
+    assert [title for title, _ in chapters(target)] == ["One", "Two"]
+    wrote = [float(out.split(": ", 1)[1].split(" s,")[0]) for (out, _), run_ in zip(results, runs) if run_.returncode == 0]
+    assert any(abs(duration(target) - seconds) < 0.1 for seconds in wrote)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["tiny.m4b", "tiny.md"]
+
+
+# -- inserted audio ---------------------------------------------------------------------------------
+
+
+def _tone_file(path: Path, seconds: float, rate: int = 8000) -> Path:
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    subprocess.run([get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=300:sample_rate={rate}:duration={seconds}",
+                    str(path)], check=True)
+    return path
+
+
+def test_inserted_audio_is_decoded_up_to_the_cap(tmp_path):
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    from audiobook.synthesis.clips import decode_audio_file
+
+    path = _tone_file(tmp_path / "tone.wav", 3.0)
+    audio, cut = decode_audio_file(str(path), get_ffmpeg_exe(), max_seconds=1.0)
+    assert cut and audio.size == 24_000
+    audio, cut = decode_audio_file(str(path), get_ffmpeg_exe(), max_seconds=5.0)
+    assert not cut and abs(audio.size - 72_000) < 100
+
+
+def test_a_pipe_is_not_decoded(tmp_path):
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    from audiobook.errors import InputError
+    from audiobook.synthesis.clips import decode_audio_file
+
+    fifo = tmp_path / "endless.wav"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        decode_audio_file(str(fifo), get_ffmpeg_exe())
+
+
+def test_a_long_inserted_file_is_cut_at_the_cap_with_one_report(tmp_path):
+    from tone_engine import render, synthesizer, unit
+
+    from audiobook.model import Metadata
+    from audiobook.output.assemble import OutputOptions, write_audiobook
+    from audiobook.plan import ChapterPlan, Insert
+    from audiobook.synthesis.clips import MAX_INSERT_SECONDS
+
+    long_file = _tone_file(tmp_path / "long.wav", MAX_INSERT_SECONDS + 20)
+    synth = synthesizer(tmp_path / "clips")
+    plans = [ChapterPlan("One", (unit("Before.", 20), Insert(str(long_file)), unit("After.", 20)))]
+    written = write_audiobook(tmp_path / "book.wav", Metadata(), 1, synth, render(synth, plans), OutputOptions())
+    assert MAX_INSERT_SECONDS < written.samples / 24_000 < MAX_INSERT_SECONDS + 10
+    cut = [r for r in synth.reporter.reports if r.code == "audio-cut"]
+    assert len(cut) == 1 and f"longer than {MAX_INSERT_SECONDS} s" in cut[0].message and cut[0].where == str(long_file)

@@ -126,7 +126,7 @@ def _check_float(origin: str, dtype: np.dtype) -> None:
 class _Storage:
     """A tensor storage read from the zip: the only thing ``_rebuild`` accepts as its source."""
 
-    def __init__(self, array: np.ndarray):
+    def __init__(self, array: np.ndarray) -> None:
         self.array = array
 
 
@@ -145,7 +145,7 @@ class _TorchTensorUnpickler(pickle.Unpickler):
 
     _DTYPES: dict[str, type] = {"FloatStorage": np.float32, "HalfStorage": np.float16, "DoubleStorage": np.float64}
 
-    def __init__(self, data: bytes, zf: zipfile.ZipFile, prefix: str, origin: str):
+    def __init__(self, data: bytes, zf: zipfile.ZipFile, prefix: str, origin: str) -> None:
         super().__init__(io.BytesIO(data))
         self._zf = zf
         self._prefix = prefix

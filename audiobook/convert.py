@@ -14,7 +14,7 @@ from audiobook.errors import AudiobookError
 from audiobook.files import cache_root
 from audiobook.model import Book
 from audiobook.normalize import NormalizeOptions
-from audiobook.output.assemble import OutputOptions, write_audiobook
+from audiobook.output.assemble import OutputOptions, check_output_paths, write_audiobook
 from audiobook.output.loudness import Loudness
 from audiobook.passes import run_passes
 from audiobook.passes.select import select_chapters
@@ -212,6 +212,10 @@ def render_plans(
 def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> ConvertResult:
     """Convert one document into one audiobook file."""
     started = time.perf_counter()
+    output = output or input_path.with_suffix(".m4b")
+    # Before anything is read: a run must not end, hours later, on a path it cannot write or
+    # overwrite the book it read.
+    check_output_paths(input_path, output, options.output)
     reporter = Reporter(strict=options.strict)
     book = load_book(input_path, options, reporter)
     if not book.chapters:
@@ -219,7 +223,6 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
     plans = plan_book(book, options, reporter)
     if not any(isinstance(i, Unit) for p in plans for i in p.items):
         raise AudiobookError(f"{input_path}: nothing to speak (every chapter is empty after reading)")
-    output = output or input_path.with_suffix(".m4b")
     synth, reason = make_synthesizer(book, options, reporter)
     synth.check_voices(plans)
     meta = book.meta

@@ -511,7 +511,7 @@ def test_killed_split_conversion_leaves_no_folder_under_the_final_name(tmp_path:
         child.wait()
     assert not (tmp_path / "killed").exists()
     # Three chapters were complete in the hidden folder; none of them is under the final name.
-    assert only_file(tmp_path) == [".killed.partial", "clips"]
+    assert only_file(tmp_path) == [f".killed.partial-{child.pid}", "clips"]
     synth = synthesizer(tmp_path / "clips")
     plans = split_book()
     write_audiobook(target, Metadata(title="Again"), len(plans), synth, render(synth, plans),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -13,9 +15,59 @@ from audiobook import __version__
 from audiobook.config import Pauses
 from audiobook.errors import AudiobookError, InputError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "MAX_THREADS", "MAX_PAUSE_MS", "BITRATE_KBPS", "max_threads"]
 
 log = logging.getLogger("audiobook")
+
+MAX_THREADS = 64
+"""Most engine threads ``--threads`` takes (four per core on machines with more than 16)."""
+MAX_PAUSE_MS = Pauses.max_break
+"""Longest structural pause ``--sentence-pause``, ``--paragraph-pause`` and ``--chapter-pause`` take,
+in milliseconds: the same minute a ``<break>`` in a document is clamped to."""
+BITRATE_KBPS = (8, 512)
+"""Lowest and highest encoder bitrate ``--bitrate`` takes, in kbit/s."""
+
+_BITRATE = re.compile(r"(\d{1,7})(k?)", re.IGNORECASE)
+_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def max_threads() -> int:
+    """The ``--threads`` cap on this machine: ``MAX_THREADS``, or four per core where that is more."""
+    return max(MAX_THREADS, 4 * (os.cpu_count() or 1))
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Numbers and codes from the command line, checked before anything is read or synthesized."""
+    from audiobook.synthesis.synthesizer import MAX_SPEED, MIN_SPEED
+
+    speed = getattr(args, "speed", 1.0)
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise InputError(f"--speed {speed:g} is outside {MIN_SPEED}-{MAX_SPEED}; pick a speed in that range")
+    threads = getattr(args, "threads", None)
+    if threads is not None and not 1 <= threads <= max_threads():
+        raise InputError(f"--threads {threads} is outside 1-{max_threads()}; leave it out to use every core")
+    for option in ("sentence_pause", "paragraph_pause", "chapter_pause"):
+        ms = getattr(args, option, None)
+        if ms is not None and not 0 <= ms <= MAX_PAUSE_MS:
+            raise InputError(f"--{option.replace('_', '-')} {ms} is outside 0-{MAX_PAUSE_MS} ms")
+    loudness = getattr(args, "loudness", None)
+    if loudness is not None and not math.isfinite(loudness):
+        raise InputError(f"--loudness {loudness} is not a number; pick a target such as -18")
+    bitrate = getattr(args, "bitrate", None)
+    if bitrate is not None:
+        m = _BITRATE.fullmatch(bitrate.strip())
+        kbps = (int(m.group(1)) if m.group(2) else int(m.group(1)) / 1000) if m else -1.0
+        low, high = BITRATE_KBPS
+        if not low <= kbps <= high:
+            raise InputError(f"--bitrate {bitrate!r} is not a bitrate from {low}k to {high}k; write it like 64k")
+    lang = getattr(args, "lang", None)
+    if lang is not None:
+        from audiobook.passes.g2p import espeak_voice
+
+        if not _LANG_TAG.fullmatch(lang) or espeak_voice(lang) is None:
+            raise InputError(
+                f"--lang {lang!r} is not a language espeak-ng reads; use a code such as en-us, en-gb, es, fr, it, pt-br or hi"
+            )
 
 
 def _pauses(args: argparse.Namespace) -> Pauses:
@@ -230,8 +282,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _convert_options(args: argparse.Namespace):
     from audiobook.convert import ConvertOptions
 
-    if not 0.5 <= args.speed <= 2.0:
-        raise InputError(f"--speed {args.speed} is outside 0.5-2.0; pick a speed in that range")
+    _check_numbers(args)
     return ConvertOptions(
         voice=args.voice,
         speed=args.speed,
@@ -321,6 +372,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     from audiobook.cli.inspect import inspect
     from audiobook.convert import ConvertOptions
 
+    _check_numbers(args)
     options = ConvertOptions(lang=args.lang, reading=_read_choices(args), text_rules=_text_rules(args))
     return inspect(args.input, options, args.stop_after, args.json, args.coverage, args.list_chapters)
 

@@ -12,6 +12,7 @@ per chapter with room tone at the head and tail and each chapter's RMS set to th
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import os
@@ -49,7 +50,7 @@ from audiobook.output.loudness import (
 )
 from audiobook.output.timings import SUBTITLE_FORMATS, Cue, write_json, write_subtitles
 from audiobook.output.writers import AudioWriter, format_for, open_writer
-from audiobook.output.writers.base import partial_path
+from audiobook.output.writers.base import partial_path, remove_stale_partials
 from audiobook.plan import Unit
 from audiobook.synthesis.cache import ClipCache
 from audiobook.synthesis.clips import apply_gain
@@ -62,6 +63,8 @@ __all__ = [
     "GainPlan",
     "write_audiobook",
     "check_output_options",
+    "check_output_paths",
+    "output_paths",
     "part_name",
 ]
 
@@ -167,6 +170,67 @@ def check_output_options(options: OutputOptions) -> None:
         raise InputError(f"--loudness {options.loudness} is outside -60 to -5 LUFS; pick a target such as -18")
 
 
+def output_paths(output: Path, options: OutputOptions) -> dict[str, Path]:
+    """Every path a conversion writes under its final name, by what it is: the audio file (or the
+    folder of a split book), the subtitles beside a single file, the timing file."""
+    paths: dict[str, Path] = {}
+    if options.split_chapters or options.acx:
+        paths["the chapter folder"] = _split_folder(output)
+    else:
+        paths["the audio output"] = output
+        if options.subtitles:
+            paths["the subtitles"] = output.with_suffix(f".{options.subtitles}")
+    if options.timings is not None:
+        paths["the timing file"] = options.timings
+    return paths
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            # Hard links and links to the same file are the same file, whatever their names.
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _check_writable(what: str, path: Path, folder_output: bool) -> None:
+    """``path`` can be created or replaced: its folder exists and takes a new file."""
+    if path.is_dir() and not folder_output:
+        raise EncodingError(f"cannot write {what} {path}: it is a folder; name a file")
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise EncodingError(f"cannot write {what} {path}: it is not a regular file (a device or a pipe)")
+    if folder_output and path.exists() and not path.is_dir():
+        raise EncodingError(f"cannot write the chapters into {path}: a file has that name; move it or choose another output path")
+    folder = path.parent
+    if not folder.is_dir():
+        raise EncodingError(f"cannot write {what} {path}: folder {folder} does not exist; create it or choose another output path")
+    # Asking the file system is the only sure test (/proc, read-only mounts, permissions as root).
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name[:40]}.", suffix=".probe"):
+            pass
+    except OSError as err:
+        raise EncodingError(f"cannot write {what} {path}: {err.strerror or err}; choose another output path") from err
+
+
+def check_output_paths(input_path: Path, output: Path, options: OutputOptions) -> None:
+    """Every file a conversion writes, checked before anything is read or synthesized: none may be
+    the input or another of them, and each must be writable where it is named."""
+    check_output_options(options)
+    if not (options.acx or options.split_chapters):
+        format_for(output)
+    paths = output_paths(output, options)
+    named = list(paths.items())
+    for i, (what, path) in enumerate(named):
+        if _same_file(path, input_path):
+            raise InputError(f"{what} {path} is the input; choose another name so the input is not overwritten")
+        for other, other_path in named[:i]:
+            if _same_file(path, other_path):
+                raise InputError(f"{what} and {other} are both {path}; give them different names")
+        _check_writable(what, path, folder_output=what == "the chapter folder")
+
+
 def _voice_key(chunk: Chunk, voice_of: VoiceOf) -> str | None:
     if chunk.kind == "speech":
         return f"voice:{voice_of(chunk.unit) if chunk.unit else ''}"
@@ -180,6 +244,16 @@ def _clamp_gain(gain: float, what: str) -> float:
         log.warning("%s needs %.1f dB to reach the target; applying %.0f dB", what, gain, math.copysign(MAX_GAIN_DB, gain))
         return math.copysign(MAX_GAIN_DB, gain)
     return gain
+
+
+_PIECE = 30 * SAMPLE_RATE
+"""Samples measured or encoded at a time: the meters and the encoder's conversion take memory in
+proportion to what they are handed, and a long inserted file or pause must not multiply it."""
+
+
+def _pieces(audio: np.ndarray) -> list[np.ndarray]:
+    """``audio`` in consecutive views of at most ``_PIECE`` samples (no copy)."""
+    return [audio[i : i + _PIECE] for i in range(0, audio.size, _PIECE)] or [audio]
 
 
 class _Gaps:
@@ -244,17 +318,21 @@ class _Survey:
             self.samples[self.chapter] += self.gaps.before_sound() + x.size
         if not x.size:
             return
-        self.book.feed(x)
         key = _voice_key(chunk, self.voice_of)
+        meters = [self.book]
         if key is None:
             # A pause is measured with the voice before it, so each voice's meter gates its
             # sentences and their gaps the way the whole book's meter does.
-            if self.last in self.voices:
-                self.voices[self.last].feed(x)
+            meters += [self.voices[self.last]] if self.last in self.voices else []
+        else:
+            self.last = key
+            meters.append(self.voices.setdefault(key, LoudnessMeter(SAMPLE_RATE, true_peak=False)))
+            meters.append(self.forecasts.setdefault(key, LimiterForecast(SAMPLE_RATE)))
+        for piece in _pieces(x):
+            for meter in meters:
+                meter.feed(piece)
+        if key is None:
             return
-        self.last = key
-        self.voices.setdefault(key, LoudnessMeter(SAMPLE_RATE, true_peak=False)).feed(x)
-        self.forecasts.setdefault(key, LimiterForecast(SAMPLE_RATE)).feed(x)
         self.energy[(self.chapter, key)] += float(np.einsum("i,i->", x, x, dtype=np.float64))
 
     def _end_chapter(self) -> None:
@@ -352,7 +430,9 @@ class _Assembler:
             self.final = _split_folder(output)
             self.folder = partial_path(self.final)
             _check_folder(self.final)
-            # A folder left by a killed run holds nothing worth keeping: every part is rewritten.
+            # Folders left by killed runs hold nothing worth keeping: every part is rewritten. A
+            # run still writing the same book keeps its own folder.
+            remove_stale_partials(self.final)
             shutil.rmtree(self.folder, ignore_errors=True)
             try:
                 self.folder.mkdir()
@@ -396,11 +476,12 @@ class _Assembler:
     def _write(self, audio: np.ndarray) -> None:
         if not audio.size or self.writer is None:
             return
-        self.meter.feed(audio)
-        if self.acx:
-            audio = audio + room_tone(audio.size, ROOM_TONE_DB, self.rng)
-        self.writer.write(audio)
-        self.position += audio.size
+        for piece in _pieces(audio):
+            self.meter.feed(piece)
+            if self.acx:
+                piece = piece + room_tone(piece.size, ROOM_TONE_DB, self.rng)
+            self.writer.write(piece)
+            self.position += piece.size
 
     def _flush_pause(self) -> None:
         self._write(np.zeros(self.gaps.before_sound(), dtype=np.float32))
@@ -494,8 +575,13 @@ def _move_folder(folder: Path, final: Path) -> None:
     """Put a finished split book in place: a rename, or file by file into an existing folder."""
     try:
         if not final.exists():
-            os.replace(folder, final)
-            return
+            try:
+                os.replace(folder, final)
+                return
+            except OSError as err:
+                # Another run of the same book put its folder there first: join it file by file.
+                if err.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not final.is_dir():
+                    raise
         for item in sorted(folder.iterdir()):
             os.replace(item, final / item.name)
         folder.rmdir()

@@ -99,7 +99,8 @@ def subtitle_text(cues: Iterable[Cue], fmt: str, sample_rate: int) -> str:
 
 
 def _write_atomic(path: Path, pieces: Iterable[str]) -> None:
-    temp = path.with_name(f".{path.name}.partial")
+    # The process id in the name: two runs writing the same file never share the temporary one.
+    temp = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         with temp.open("w", encoding="utf-8") as out:
             for piece in pieces:

@@ -9,7 +9,9 @@ to the start of the next) is the pause the document asked for.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,11 +19,24 @@ import numpy as np
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import InputError
 
-__all__ = ["TrimSettings", "trim_clip", "speech_bounds", "silence", "apply_gain", "decode_audio_file"]
+__all__ = [
+    "TrimSettings",
+    "trim_clip",
+    "speech_bounds",
+    "silence",
+    "apply_gain",
+    "decode_audio_file",
+    "MAX_INSERT_SECONDS",
+]
 
 log = logging.getLogger(__name__)
 
 _FRAME = SAMPLE_RATE // 100  # 10 ms analysis frames
+
+MAX_INSERT_SECONDS = 300
+"""Longest stretch of an inserted audio file (``<audio src>``) that is played: five minutes, 29 MB
+of samples. The decoder stops there and the rest is reported, so a long or endless file never
+needs more memory than that."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +117,40 @@ def apply_gain(audio: np.ndarray, gain_db: float) -> np.ndarray:
     return (audio * np.float32(10 ** (gain_db / 20))).astype(np.float32)
 
 
-def decode_audio_file(path: str, ffmpeg: str) -> np.ndarray:
-    """Any audio file ffmpeg reads, as mono float32 at the model's rate."""
-    cmd = [ffmpeg, "-nostdin", "-v", "error", "-i", path, "-f", "f32le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"]
-    proc = subprocess.run(cmd, capture_output=True, check=False)
-    if proc.returncode != 0:
-        last = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["unreadable"]
-        raise InputError(f"cannot decode audio: {last[0]}", path)
-    return np.frombuffer(proc.stdout, dtype="<f4").copy()
+def decode_audio_file(path: str, ffmpeg: str, max_seconds: float = MAX_INSERT_SECONDS) -> tuple[np.ndarray, bool]:
+    """Any audio file ffmpeg reads, as mono float32 at the model's rate, and whether it was cut.
+
+    At most ``max_seconds`` are decoded: the samples stream from ffmpeg into one buffer of that
+    size, and ffmpeg is stopped when it is full.
+    """
+    if not os.path.isfile(path):
+        # A pipe or a device would be read forever.
+        raise InputError("cannot decode audio: not a regular file", path)
+    limit = int(max_seconds * SAMPLE_RATE)
+    # -t stops ffmpeg just past the cap, so a cut is seen without decoding the rest.
+    cmd = [ffmpeg, "-nostdin", "-v", "error", "-i", path, "-t", f"{max_seconds + 0.1:.3f}",
+           "-f", "f32le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"]
+    out = np.empty(limit + 1, dtype=np.float32)
+    raw = memoryview(out.view(np.uint8))
+    filled = 0
+    # stderr goes to a file: a pipe that fills while stdout is read would stall ffmpeg.
+    with tempfile.TemporaryFile() as errors:
+        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors) as proc:
+            assert proc.stdout is not None
+            while filled < len(raw):
+                got = proc.stdout.readinto(raw[filled:])
+                if not got:
+                    break
+                filled += got
+            cut = filled >= len(raw)
+            if cut:
+                proc.kill()
+            proc.stdout.close()
+            code = proc.wait()
+        if code != 0 and not cut:
+            errors.seek(0)
+            text = errors.read(64 * 1024).decode("utf-8", "replace").strip()
+            last = text.splitlines()[-1:] or ["unreadable"]
+            raise InputError(f"cannot decode audio: {' '.join(last[0].split())}", path)
+    samples = min(filled // 4, limit)
+    return out[:samples].copy(), cut

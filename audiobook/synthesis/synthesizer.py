@@ -16,6 +16,7 @@ from audiobook.model import beep_ms, is_beep
 from audiobook.plan import Bookmark, ChapterPlan, Insert, Pause, Unit
 from audiobook.synthesis.cache import ClipCache, unit_key
 from audiobook.synthesis.clips import (
+    MAX_INSERT_SECONDS,
     TrimSettings,
     apply_gain,
     decode_audio_file,
@@ -213,7 +214,15 @@ class Synthesizer:
 
             self.ffmpeg = get_ffmpeg_exe()
         try:
-            return apply_gain(decode_audio_file(item.src, self.ffmpeg), item.gain_db)
+            audio, cut = decode_audio_file(item.src, self.ffmpeg)
+            # Said once, though the loudness passes decode the file twice.
+            if cut and not any(r.code == "audio-cut" and r.where == item.src for r in self.reporter.reports):
+                self.reporter.report(
+                    "audio-cut",
+                    f"inserted audio is longer than {MAX_INSERT_SECONDS} s; only its first {MAX_INSERT_SECONDS} s are played",
+                    item.src,
+                )
+            return apply_gain(audio, item.gain_db)
         except AudiobookError as exc:
             self.reporter.report("audio-skipped", f"inserted audio not played: {exc}", item.src)
             return np.zeros(0, dtype=np.float32)

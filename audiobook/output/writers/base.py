@@ -1,15 +1,19 @@
 """The writer interface shared by every audio format: streaming, chapter marks, atomic output.
 
 A writer is fed float32 PCM in reading order; ``start_chapter`` marks the sample where a chapter
-begins. Everything goes to a hidden temporary file beside the destination (``.name.partial.ext``)
-and is moved into place with ``os.replace`` only once it is complete, so an interrupted run never
-leaves a file under the final name.
+begins. Everything goes to a hidden temporary file beside the destination
+(``.name.partial-PID.ext``, PID the process id) and is moved into place with ``os.replace`` only once
+it is complete, so an interrupted run never leaves a file under the final name, and two runs
+writing the same output at once never share a temporary file: each finishes its own, and the last
+to finish is the file left, whole.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -20,7 +24,7 @@ import numpy as np
 from audiobook.errors import EncodingError
 from audiobook.model import Metadata
 
-__all__ = ["AudioWriter", "ChapterMark", "to_s16le", "partial_path"]
+__all__ = ["AudioWriter", "ChapterMark", "to_s16le", "partial_path", "remove_stale_partials"]
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +50,47 @@ class ChapterMark:
 
 
 def partial_path(path: Path, tag: str = "partial") -> Path:
-    """The hidden temporary name beside ``path`` (``book.m4b`` → ``.book.partial.m4b``)."""
-    return path.with_name(f".{path.stem}.{tag}{path.suffix}")
+    """This process's hidden temporary name beside ``path`` (``book.m4b`` → ``.book.partial-4242.m4b``).
+
+    The process id keeps two runs that write the same output from sharing, or deleting, each
+    other's temporary files.
+    """
+    return path.with_name(f".{path.stem}.{tag}-{os.getpid()}{path.suffix}")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or a name we did not write: leave it alone
+    return True
+
+
+def remove_stale_partials(path: Path, tag: str = "partial") -> None:
+    """Remove the temporary files (or folders) beside ``path`` left by runs that were killed.
+
+    Only names ``partial_path`` gives are touched, and only when their process is gone: a run still
+    writing the same output keeps its own.
+    """
+    pattern = re.compile(re.escape(f".{path.stem}.{tag}-") + r"(\d{1,10})" + re.escape(path.suffix))
+    try:
+        siblings = list(path.parent.iterdir())
+    except OSError:
+        return
+    for sibling in siblings:
+        m = pattern.fullmatch(sibling.name)
+        if m is None or int(m.group(1)) == os.getpid() or _running(int(m.group(1))):
+            continue
+        try:
+            if sibling.is_dir() and not sibling.is_symlink():
+                shutil.rmtree(sibling)
+            else:
+                sibling.unlink()
+            log.info("removed %s, left by a run that was stopped", sibling)
+        except OSError as err:
+            log.warning("could not remove %s, left by a run that was stopped: %s", sibling, err)
 
 
 def to_s16le(pcm: np.ndarray) -> bytes:
@@ -109,6 +152,7 @@ class AudioWriter:
         if track is not None and not 1 <= track[0] <= track[1]:
             raise EncodingError(f"cannot write {self.path}: track {track[0]} of {track[1]} is out of range")
         _check_destination(self.path)
+        remove_stale_partials(self.path)
         self.partial = partial_path(self.path)
         """The temporary file the finished output is written to before it is moved into place."""
         self._marks: list[tuple[str, int]] = []
@@ -215,11 +259,12 @@ class AudioWriter:
     def _temp(self, tag: str, suffix: str | None = None) -> Path:
         """A further temporary path beside the output, removed on close and abort."""
         base = self.path if suffix is None else self.path.with_suffix(suffix)
+        remove_stale_partials(base, tag)
         return self._claim(partial_path(base, tag))
 
     def _claim(self, temp: Path) -> Path:
-        # A stale file from a killed run may still be open in its orphaned encoder: unlinking it
-        # gives this run a fresh file instead of sharing one with a dying process.
+        # A file of this name is left by an earlier process of the same id, and may still be open
+        # in its orphaned encoder: unlinking it gives this run a fresh file instead of sharing one.
         try:
             temp.unlink(missing_ok=True)
         except OSError as err:

@@ -33,7 +33,7 @@ from audiobook.diagnostics import Ledger, Reporter, Skipped
 from audiobook.errors import InputError
 from audiobook.model import Block, Book, Chapter, Metadata
 from audiobook.readers.headings import spoken_heading
-from audiobook.readers.pauses import HINT, PAUSE, ssml_break
+from audiobook.readers.pauses import HINT, PAUSE, pause_value, shown, ssml_break
 from audiobook.readers.ssml import segments_from
 from audiobook.readers.text import decode, title_from_source
 
@@ -255,11 +255,15 @@ class _Render:
         for m in _PAUSE.finditer(content):
             self.source.append(content[at : m.start()])
             self.emit(_escape(content[at : m.start()]))
-            tag = ssml_break(m)
-            if tag is None:
-                self.report("bad-pause", f"{m.group(0)!r} is not a pause ({HINT}); dropped", self.line)
-            else:
-                self.emit(tag)
+            limit = self.options.pauses.max_break
+            found = pause_value(m)
+            if found is None:
+                self.report("bad-pause", f"{shown(m.group(0))} is not a pause ({HINT}); dropped", self.line)
+                at = m.end()
+                continue
+            if found[0] == "time" and int(found[1]) > limit:
+                self.report("break-clamped", f"pause {shown(m.group(0))} is over the {limit} ms limit; clamped", self.line)
+            self.emit(ssml_break(m, limit) or "")
             at = m.end()
         self.source.append(content[at:])
         self.emit(_escape(content[at:]))

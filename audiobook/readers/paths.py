@@ -78,7 +78,7 @@ def confine_voices(book: Book, base_dir: Path | None, reporter: Reporter, source
             names = []
             for name, weight in _blend_parts(value):
                 if is_pack_path(name):
-                    found = document_file(base_dir, name.strip(), f"voice pack {name.strip()!r}", where, reporter)
+                    found = document_file(base_dir, name.strip(), "voice pack", where, reporter)
                     if found is None:
                         answers[value] = None
                         break

@@ -526,3 +526,17 @@ def test_pause_tags_with_huge_times_are_clamped(tmp_path: Path, capsys, suffix: 
     assert warnings == [
         f"warning: {doc}:3: pause '[pause 99999999999999999999999999999...]' is over the 60000 ms limit; clamped"
     ]
+
+
+@pytest.mark.slow
+def test_say_reaches_no_file(tmp_path: Path) -> None:
+    # The text stands in a temporary file; naming that file (or any other) reaches nothing.
+    out = tmp_path / "hi.wav"
+    proc = subprocess.run(
+        [sys.executable, "-m", "audiobook", "say", '<speak>Hi <audio src="say.ssml">there</audio></speak>',
+         "-o", str(out), "--voice", "jm_kumo", "--cache-dir", str(tmp_path / "clips")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "<audio> refused: 'say.ssml': the document has no folder (it was given as text)" in proc.stderr
+    assert out.stat().st_size > 1000

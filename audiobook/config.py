@@ -6,12 +6,13 @@ options, never inside them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from ssml.values import DEFAULT_STRENGTHS
 
-__all__ = ["MAX_TOKENS", "SAMPLE_RATE", "Pauses", "ReadChoices", "ReadOptions", "UnitOptions"]
+__all__ = ["MAX_TOKENS", "SAMPLE_RATE", "Limits", "Pauses", "parse_limits", "ReadChoices", "ReadOptions", "UnitOptions"]
 
 MAX_TOKENS = 510
 """Phoneme tokens one model call takes (the context is 512 with the two pad tokens)."""
@@ -61,13 +62,51 @@ class ReadChoices:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Caps on what one input may make a reader hold in memory; each is set with ``--limit NAME=VALUE``.
+
+    A document from a stranger can be small on disk and huge once expanded (a zip bomb, a YAML
+    alias bomb): past a cap, reading stops with an error naming the part.
+    """
+
+    front_matter: int = 64 * 1024
+    """Bytes of YAML front matter (Markdown, scripts); ``--limit front-matter=...``."""
+    epub_member: int = 64 * 1024 * 1024
+    """Decompressed bytes of one EPUB member read (a chapter, the cover); ``--limit epub-member=...``."""
+    epub_total: int = 512 * 1024 * 1024
+    """Decompressed bytes of all the EPUB members read together; ``--limit epub-total=...``."""
+    epub_members: int = 10_000
+    """Files in one EPUB archive; ``--limit epub-members=...``."""
+
+
+_SIZE = re.compile(r"^\s*(\d{1,15})\s*(|k|kb|kib|m|mb|mib|g|gb|gib)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 2**10, "kb": 2**10, "kib": 2**10, "m": 2**20, "mb": 2**20, "mib": 2**20, "g": 2**30, "gb": 2**30, "gib": 2**30}
+
+
+def parse_limits(settings: list[str], base: Limits | None = None) -> Limits:
+    """``["epub-total=1GiB", "front-matter=128k"]`` → ``Limits``; ``ValueError`` names what is wrong."""
+    limits = base or Limits()
+    names = {f.name.replace("_", "-"): f.name for f in fields(Limits)}
+    for setting in settings:
+        name, sep, value = setting.partition("=")
+        key = names.get(name.strip().lower())
+        if not sep or key is None:
+            raise ValueError(f"--limit {setting!r}: write NAME=VALUE, NAME one of {', '.join(sorted(names))}")
+        m = _SIZE.match(value)
+        if m is None or int(m.group(1)) <= 0:
+            raise ValueError(f"--limit {setting!r}: the value is a positive whole number, sizes may end in KiB, MiB or GiB")
+        limits = replace(limits, **{key: int(m.group(1)) * _UNITS[m.group(2).lower()]})
+    return limits
+
+
+@dataclass(frozen=True)
 class ReadOptions:
     """How a reader turns input bytes into a ``Book``."""
 
     source: str = "<input>"
     """Name of the input for messages (its path, usually)."""
     base_dir: Path | None = None
-    """Folder relative references (audio files, lexicons) resolve against."""
+    """Folder relative references (audio files, lexicons) resolve against, and never leave."""
     lang: str | None = None
     """Language to assume when the document does not say (BCP-47, ``en-us``)."""
     pauses: Pauses = field(default_factory=Pauses)
@@ -76,6 +115,10 @@ class ReadOptions:
     """Scripts: bracketed stage directions are ``skip``-ped or ``read`` by the narrator."""
     choices: ReadChoices = field(default_factory=ReadChoices)
     """What to skip and what to read aloud."""
+    limits: Limits = field(default_factory=Limits)
+    """Caps on sizes and counts the input may reach."""
+    detached: bool = False
+    """The document has no folder of its own (text given to ``say``): it may name no file."""
 
 
 @dataclass(frozen=True)

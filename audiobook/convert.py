@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from audiobook.config import SAMPLE_RATE, Pauses, ReadChoices, ReadOptions, UnitOptions
+from audiobook.config import (
+    SAMPLE_RATE,
+    Limits,
+    Pauses,
+    ReadChoices,
+    ReadOptions,
+    UnitOptions,
+)
 from audiobook.diagnostics import Ledger, Report, Reporter
 from audiobook.errors import AudiobookError
 from audiobook.files import cache_root
@@ -83,6 +90,10 @@ class ConvertOptions:
     """What of the book is read: front matter, notes, alt text, code, the chapter selection."""
     output: OutputOptions = field(default_factory=OutputOptions)
     """What is written: loudness, ACX preset, split chapters, subtitles, timings, bitrate."""
+    limits: Limits = field(default_factory=Limits)
+    """Caps on sizes and counts the input may reach (``--limit``)."""
+    detached: bool = False
+    """The input is text given on the command line: its temporary folder is not a document's, it reaches no file."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,12 @@ class ConvertResult:
 def read_options(options: ConvertOptions) -> ReadOptions:
     """What a reader needs of a run's options."""
     return ReadOptions(
-        lang=options.lang, pauses=options.pauses, stage_directions=options.stage_directions, choices=options.reading
+        lang=options.lang,
+        pauses=options.pauses,
+        stage_directions=options.stage_directions,
+        choices=options.reading,
+        limits=options.limits,
+        detached=options.detached,
     )
 
 

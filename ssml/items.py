@@ -154,6 +154,10 @@ class AudioRef:
     """Items lowered from the element's content."""
     ctx: Ctx
     """Context in force."""
+    line: int | None = None
+    """Line of the ``<audio>`` start tag."""
+    column: int | None = None
+    """Column of the ``<audio>`` start tag."""
 
 
 @dataclass(frozen=True)

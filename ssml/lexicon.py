@@ -24,6 +24,7 @@ from .parse import (
     safe_parser,
     split_tag,
 )
+from .paths import resolve_inside
 from .xsampa import xsampa_to_ipa
 
 __all__ = ["PLS_NS", "Pronunciation", "Lexicon", "split_text", "parse_lexicon", "read_lexicon"]
@@ -173,14 +174,12 @@ def read_lexicon(
     uri: str, base_dir: str | Path, *, source: str = "<ssml>", strict: bool = False, warn: Warn
 ) -> Lexicon:
     """Read the PLS file ``uri`` names, relative to ``base_dir`` and never outside it; never fetched."""
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", uri) and not re.match(r"^[A-Za-z]:[\\/]", uri):
-        raise ValueError(f"lexicon {uri!r} is not a local file (nothing is fetched); put the file beside the document")
-    base = Path(base_dir).resolve()
-    path = (base / uri).resolve()
-    if not path.is_relative_to(base):
-        raise ValueError(f"lexicon {uri!r} is outside the document's folder {base}; copy it there")
+    try:
+        path = resolve_inside(base_dir, uri)
+    except ValueError as exc:
+        raise ValueError(f"lexicon {exc}") from None
     if not path.is_file():
-        raise ValueError(f"lexicon file {uri!r} not found in {base}")
+        raise ValueError(f"lexicon file {uri!r} not found in {Path(base_dir).resolve()}")
     if path.stat().st_size > MAX_LEXICON_BYTES:
         raise ValueError(f"lexicon {uri!r} is over {MAX_LEXICON_BYTES // 2**20} MiB")
     return parse_lexicon(path.read_bytes(), source=str(path), strict=strict, warn=warn)

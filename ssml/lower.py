@@ -34,6 +34,10 @@ from .lexicon import Lexicon, read_lexicon, split_text
 from .parse import SSML_NS, XML_NS, Document, parse, sourceline, split_tag
 from .values import (
     DEFAULT_STRENGTHS,
+    MAX_DURATION_MS,
+    PITCH_LIMIT_ST,
+    RATE_LIMITS,
+    VOLUME_LIMITS,
     parse_contour,
     parse_pitch,
     parse_range,
@@ -63,6 +67,12 @@ _CONTAINERS = {"speak", "lang", "token", "w", "seq"}
 _SILENT = {"desc", "meta", "metadata"}
 _MSTTS = "mstts"
 _NO_CHILDREN: Iterator[etree._Element] = iter(())
+_VARIANT = re.compile(r"[0-9]{1,6}")
+
+
+def _shown(value: str) -> str:
+    """An attribute value for a message, cut short: a value may be thousands of characters long."""
+    return repr(value if len(value) <= 24 else value[:20] + "...")
 
 
 class _Positions:
@@ -119,6 +129,8 @@ class _Scope:
     """``p``, ``s`` or ``audio``: what to emit on closing."""
     lookups: int = 0
     """Lexicons the element made active."""
+    where: tuple[int | None, int | None] = (None, None)
+    """Line and column of the element's start tag (kept for ``<audio>``, reported when it closes)."""
 
 
 class _Lowerer:
@@ -177,6 +189,31 @@ class _Lowerer:
                 self.problem("unknown-attribute", f"<{local}> has no attribute {name!r} in SSML 1.1", "ignored", line, column)
             elif support == IGNORED:
                 self.problem("attribute-ignored", f"<{local} {name}> is not rendered", "ignored", line, column)
+
+    def clamp(
+        self,
+        what: str,
+        value: str,
+        number: float,
+        limits: tuple[float, float],
+        unit: str,
+        line: int | None,
+        column: int | None,
+    ) -> float:
+        """``number`` held within ``limits``, with a report when it was not (infinite values included)."""
+        low, high = limits
+        if low <= number <= high:
+            return number
+        # NaN compares false both ways: it is taken as the low end, never let through.
+        held = high if number > high else low
+        self.problem(
+            "value-clamped",
+            f"{what} {_shown(value)} is outside {low:g} to {high:g}{unit}",
+            f"clamped to {held:g}{unit}",
+            line,
+            column,
+        )
+        return held
 
     # -- output --------------------------------------------------------------------------------
 
@@ -377,11 +414,15 @@ class _Lowerer:
             sound_level = el.get("soundLevel")
             if sound_level is not None:
                 try:
-                    ctx = replace(ctx, volume_db=round(parse_volume(sound_level, ctx.volume_db), 3))
+                    volume = self.clamp("audio soundLevel", sound_level, parse_volume(sound_level, ctx.volume_db),
+                                        VOLUME_LIMITS, " dB", line, column)
+                    ctx = replace(ctx, volume_db=round(volume, 3))
                 except ValueError as exc:
                     self.problem("bad-value", f"audio soundLevel: {exc}", "ignored", line, column)
             self.collectors.append([])
-            return self.enter(el, ctx, "audio", line, column)
+            scope, descend = self.enter(el, ctx, "audio", line, column)
+            scope.where = (line, column)
+            return scope, descend
         if local == "mark":
             mark = el.get("name")
             if mark:
@@ -426,7 +467,8 @@ class _Lowerer:
             self.add(Pause(0, "sentence"))
         elif scope.end == "audio":
             fallback = self.finish(self.collectors.pop())
-            self.add(AudioRef(el.get("src", ""), tuple(fallback), ctx))
+            line, column = scope.where
+            self.add(AudioRef(el.get("src", ""), tuple(fallback), ctx, line, column))
 
     # -- elements --------------------------------------------------------------------------------
 
@@ -451,9 +493,8 @@ class _Lowerer:
         if ms is None:
             ms = self.strengths.get("medium", DEFAULT_STRENGTHS["medium"])
         if ms > self.max_break_ms:
-            self.problem(
-                "break-clamped", f"break of {ms} ms is over the {self.max_break_ms} ms limit", "clamped", line, column
-            )
+            asked = f"break time {_shown(time)}" if time is not None else f"break of {ms} ms"
+            self.problem("break-clamped", f"{asked} is over the {self.max_break_ms} ms limit", "clamped", line, column)
             ms = self.max_break_ms
         return Pause(ms)
 
@@ -465,7 +506,15 @@ class _Lowerer:
         except ValueError as exc:
             self.problem("bad-value", f"mstts:silence value: {exc}", "ignored", line, column)
             return
-        ms = min(ms, self.max_break_ms)
+        if ms > self.max_break_ms:
+            self.problem(
+                "break-clamped",
+                f"mstts:silence value {_shown(el.get('value') or '')} is over the {self.max_break_ms} ms limit",
+                "clamped",
+                line,
+                column,
+            )
+            ms = self.max_break_ms
         if kind in ("leading", "leading-exact"):
             self.leading = ms
         elif kind in ("tailing", "tailing-exact", "trailing", "trailing-exact"):
@@ -488,10 +537,12 @@ class _Lowerer:
         variant: int | None = None
         raw_variant = el.get("variant")
         if raw_variant is not None:
-            if raw_variant.strip().isdigit() and int(raw_variant) > 0:
+            if _VARIANT.fullmatch(raw_variant.strip()) and int(raw_variant) > 0:
                 variant = int(raw_variant)
             else:
-                self.problem("bad-value", f"voice variant {raw_variant!r} is not a positive integer", "ignored", line, column)
+                self.problem(
+                    "bad-value", f"voice variant {_shown(raw_variant)} is not a positive integer", "ignored", line, column
+                )
         # "en-US:ja" means English spoken with a Japanese accent; only the language is used.
         languages = tuple(t.split(":")[0].lower() for t in (el.get("languages") or "").split())
         own_lang = (el.get(_LANG) or el.get("lang") or "").strip().lower()
@@ -518,20 +569,27 @@ class _Lowerer:
                 continue
             try:
                 if attr == "rate":
-                    ctx = replace(ctx, rate=round(ctx.rate * parse_rate(value), 6))
+                    rate = self.clamp("prosody rate", value, ctx.rate * parse_rate(value), RATE_LIMITS, "×", line, column)
+                    ctx = replace(ctx, rate=round(rate, 6))
                 elif attr == "pitch":
-                    ctx = replace(ctx, pitch=round(parse_pitch(value, ctx.pitch), 3))
+                    pitch = self.clamp("prosody pitch", value, parse_pitch(value, ctx.pitch), _PITCHES, " st", line, column)
+                    ctx = replace(ctx, pitch=round(pitch, 3))
                 elif attr == "volume":
-                    ctx = replace(ctx, volume_db=round(parse_volume(value, ctx.volume_db), 3))
+                    volume = self.clamp(
+                        "prosody volume", value, parse_volume(value, ctx.volume_db), VOLUME_LIMITS, " dB", line, column
+                    )
+                    ctx = replace(ctx, volume_db=round(volume, 3))
                 elif attr == "duration":
                     ms = parse_time(value)
                     if ms <= 0:
-                        raise ValueError(f"duration {value!r} is not above zero")
+                        raise ValueError(f"duration {_shown(value)} is not above zero")
+                    ms = int(self.clamp("prosody duration", value, ms, (1, MAX_DURATION_MS), " ms", line, column))
                     ctx = replace(ctx, duration_ms=ms)
                 elif attr == "contour":
                     points = parse_contour(value)
                     mean = sum(p for _, p in points) / len(points)
-                    ctx = replace(ctx, pitch=round(ctx.pitch + mean, 3))
+                    pitch = self.clamp("prosody contour", value, ctx.pitch + mean, _PITCHES, " st", line, column)
+                    ctx = replace(ctx, pitch=round(pitch, 3))
                     if len(points) > 1 and max(p for _, p in points) - min(p for _, p in points) > 0.5:
                         self.problem(
                             "contour-flattened",
@@ -628,6 +686,8 @@ class _Lowerer:
         scope.lookups = 1
         return scope, descend
 
+
+_PITCHES = (-PITCH_LIMIT_ST, PITCH_LIMIT_ST)
 
 _KNOWN = {
     "speak", "p", "paragraph", "s", "sentence", "token", "w", "lang", "break", "prosody", "emphasis", "say-as",

@@ -18,7 +18,7 @@ from lxml import etree
 
 from .items import Diagnostic, SSMLError
 
-__all__ = ["SSML_NS", "XML_NS", "Document", "parse", "sourceline", "split_tag"]
+__all__ = ["SSML_NS", "XML_NS", "Document", "declared_entities", "entity_declaration", "parse", "sourceline", "split_tag"]
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,38 @@ def safe_parser(recover: bool = False, *, remove_comments: bool = False, huge_tr
         remove_pis=True,
         collect_ids=False,
     )
+
+
+_ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY\b", re.IGNORECASE)
+
+
+def entity_declaration(data: str | bytes) -> tuple[int, int] | None:
+    """Line and column of the first ``<!ENTITY`` declaration in an XML document, or ``None``.
+
+    Documents that are not SSML (XHTML, EPUB package files) may carry a harmless DOCTYPE, but no
+    document a book needs declares entities: a declaration is how entity bombs and external
+    entities (XXE) start, so callers refuse the document before it is parsed.
+    """
+    if isinstance(data, str):
+        raw = data.encode("utf-8", errors="surrogatepass")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raw = data.decode("utf-16", errors="replace").encode("utf-8")
+    else:
+        raw = data
+    found = _ENTITY_DECLARATION.search(raw)
+    if found is None:
+        return None
+    start = found.start()
+    return raw.count(b"\n", 0, start) + 1, start - (raw.rfind(b"\n", 0, start) + 1) + 1
+
+
+def declared_entities(root: etree._Element) -> list[str]:
+    """Names of the entities a parsed document's internal DTD declares (none in a safe document).
+
+    The check after parsing, for encodings the byte scan of ``entity_declaration`` cannot read.
+    """
+    dtd = root.getroottree().docinfo.internalDTD
+    return [] if dtd is None else [str(e.name) for e in dtd.iterentities()]
 
 
 def _decode(data: str | bytes, source: str, strict: bool, warn: Warn) -> str:

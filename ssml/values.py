@@ -20,6 +20,11 @@ __all__ = [
     "parse_pitch",
     "parse_contour",
     "parse_range",
+    "MAX_TIME_MS",
+    "RATE_LIMITS",
+    "PITCH_LIMIT_ST",
+    "VOLUME_LIMITS",
+    "MAX_DURATION_MS",
 ]
 
 DEFAULT_STRENGTHS: dict[str, int] = {
@@ -49,6 +54,22 @@ VOLUME_WORDS: dict[str, float] = {
 PITCH_WORDS: dict[str, float] = {"x-low": -6.0, "low": -3.0, "medium": 0.0, "high": 3.0, "x-high": 6.0, "default": 0.0}
 """``<prosody pitch>`` keyword → semitones (absolute)."""
 
+MAX_TIME_MS = 2**31 - 1
+"""Longest time ``parse_time`` returns (about 25 days); longer ones, up to hundreds of digits, are read as it."""
+
+RATE_LIMITS = (0.25, 4.0)
+"""Lowest and highest rate markup may set, as a multiple of the voice's own: beyond them the model's
+speed range (0.5-2.0) cannot follow, whatever ``--speed`` is."""
+
+PITCH_LIMIT_ST = 24.0
+"""Largest pitch change markup may set, in semitones either way (two octaves)."""
+
+VOLUME_LIMITS = (-100.0, 24.0)
+"""Quietest and loudest volume markup may set, in dB (``silent`` is the floor)."""
+
+MAX_DURATION_MS = 600_000
+"""Longest ``<prosody duration>``: ten minutes for one stretch of speech."""
+
 _NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
 _TIME = re.compile(rf"^{_NUMBER}\s*(ms|s)$", re.IGNORECASE)
 _SIGNED = re.compile(rf"^([+-]?){_NUMBER}\s*(%|db|st|hz)?$", re.IGNORECASE)
@@ -61,6 +82,9 @@ def parse_time(value: str) -> int:
         raise ValueError(f"time {value!r} is not a number followed by 's' or 'ms' (e.g. '500ms', '1.5s')")
     number = float(m.group(1))
     ms = number * 1000 if m.group(2).lower() == "s" else number
+    # Hundreds of digits make an infinite float, which no int can hold: the caller clamps to its limit.
+    if not math.isfinite(ms) or ms > MAX_TIME_MS:
+        return MAX_TIME_MS
     return int(round(ms))
 
 

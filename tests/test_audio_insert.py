@@ -39,15 +39,18 @@ def test_local_audio_file_is_resolved_next_to_the_document(tmp_path):
     assert not reporter.reports
 
 
-@pytest.mark.parametrize("src", ["missing.wav", "https://example.com/chime.mp3"])
-def test_missing_or_remote_audio_speaks_its_fallback(tmp_path, src):
+@pytest.mark.parametrize(
+    ("src", "code"), [("missing.wav", "audio-missing"), ("https://example.com/chime.mp3", "outside-folder")]
+)
+def test_missing_or_remote_audio_speaks_its_fallback(tmp_path, src, code):
     doc = tmp_path / "a.ssml"
     doc.write_text(f'<speak>Listen.<audio src="{src}">the bell rings</audio>Done.</speak>')
     reporter = Reporter()
     segs = segments(read_path(doc, ReadOptions(), reporter))
     assert not any(isinstance(s, Audio) for s in segs)
     assert any(isinstance(s, Speech) and "the bell rings" in s.text for s in segs)
-    assert [r.code for r in reporter.reports] == ["audio-missing"]
+    assert [r.code for r in reporter.reports] == [code]
+    assert reporter.reports[0].where == f"{doc}:1:15"
 
 
 @pytest.mark.slow

@@ -15,10 +15,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from packkit import ROWS, WIDTH, npy_bytes, official_rows, pt_bytes, torch_pickle, write_pt
+from packkit import (
+    ROWS,
+    WIDTH,
+    npy_bytes,
+    official_rows,
+    pt_bytes,
+    torch_pickle,
+    write_pt,
+)
 
 from audiobook.cli import main
-from voices.packs import MAX_ARCHIVE_MEMBERS, MAX_PACK_BYTES, VoiceLibrary, load_pack_file
+from voices.packs import (
+    MAX_ARCHIVE_MEMBERS,
+    MAX_PACK_BYTES,
+    VoiceLibrary,
+    load_pack_file,
+)
 
 GOOD = official_rows()
 """Stand-in rows of the right shape, type and scale."""
@@ -261,6 +274,8 @@ def _evil_pack(folder: Path) -> Path:
 @pytest.mark.parametrize("where", ["blend", "ssml", "inline", "front matter", "cast", "cast file"])
 def test_a_crafted_pack_is_refused_wherever_a_voice_is_named(tmp_path, capsys, where):
     evil = _evil_pack(tmp_path)
+    # A document names the pack beside it (a document reaches nothing outside its folder).
+    here = evil.name
     extra: list[str] = []
     if where == "blend":
         src = tmp_path / "book.txt"
@@ -268,19 +283,19 @@ def test_a_crafted_pack_is_refused_wherever_a_voice_is_named(tmp_path, capsys, w
         extra = ["--voice", f"af_heart:0.5+{evil}:0.5"]
     elif where == "ssml":
         src = tmp_path / "book.ssml"
-        src.write_text(f'<speak>The lamp <voice name="{evil}">was lit.</voice></speak>')
+        src.write_text(f'<speak>The lamp <voice name="{here}">was lit.</voice></speak>')
     elif where == "inline":
         src = tmp_path / "book.md"
-        src.write_text(f'# One\n\nThe lamp <voice name="{evil}">was lit.</voice>\n')
+        src.write_text(f'# One\n\nThe lamp <voice name="{here}">was lit.</voice>\n')
     elif where == "front matter":
         src = tmp_path / "book.md"
-        src.write_text(f"---\ntitle: T\nvoice: {evil}\n---\n\n# One\n\nThe lamp was lit.\n")
+        src.write_text(f"---\ntitle: T\nvoice: {here}\n---\n\n# One\n\nThe lamp was lit.\n")
     elif where == "cast":
         src = tmp_path / "play.script.md"
-        src.write_text(f"---\ncast:\n  MARA: {evil}\n---\n\n# Scene\n\nMARA: The lamp was lit.\n")
+        src.write_text(f"---\ncast:\n  MARA: {here}\n---\n\n# Scene\n\nMARA: The lamp was lit.\n")
     else:
         src = tmp_path / "play.script.md"
-        (tmp_path / "cast.toml").write_text(f'[MARA]\nvoice = "{evil}"\n')
+        (tmp_path / "cast.toml").write_text(f'[MARA]\nvoice = "{here}"\n')
         src.write_text("# Scene\n\nMARA: The lamp was lit.\n")
     before = src.read_bytes()
     line = one_line_error(converting(src, *extra), capsys, 3)

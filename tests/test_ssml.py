@@ -171,9 +171,10 @@ def test_deep_nesting_does_not_crash(strict: bool) -> None:
 
 def test_deep_nesting_within_parser_limit_keeps_context() -> None:
     depth = 200
-    document = "<speak>" + '<prosody rate="+1%">' * depth + "deep" + "</prosody>" * depth + "</speak>"
+    # +0.5% compounded 200 times stays inside the rate limits (0.25-4x), so nothing is clamped.
+    document = "<speak>" + '<prosody rate="+0.5%">' * depth + "deep" + "</prosody>" * depth + "</speak>"
     [[item]] = ssml.lower(document)
-    assert isinstance(item, Text) and item.ctx.rate == pytest.approx(1.01**depth, rel=1e-3)
+    assert isinstance(item, Text) and item.ctx.rate == pytest.approx(1.005**depth, rel=1e-3)
 
 
 def test_bytes_with_declared_encoding() -> None:

@@ -129,6 +129,18 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chapter-level", type=int, choices=range(1, 10), metavar="N",
                    help="EPUB: table-of-contents entries down to depth N start chapters "
                         "(default: every entry, or for very many short ones the deepest level of chapters a few minutes long)")
+    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="raise or lower a cap on the input (repeatable): front-matter=64KiB, epub-member=64MiB, "
+                        "epub-total=512MiB, epub-members=10000")
+
+
+def _limits(args: argparse.Namespace):
+    from audiobook.config import parse_limits
+
+    try:
+        return parse_limits(getattr(args, "limit", None) or [])
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _read_choices(args: argparse.Namespace):
@@ -295,6 +307,7 @@ def _convert_options(args: argparse.Namespace):
         pauses=_pauses(args),
         reading=_read_choices(args),
         text_rules=_text_rules(args),
+        limits=_limits(args),
         **_voice_run_options(args),
         **_output_run_options(args),
     )
@@ -349,13 +362,14 @@ def _print_output(result) -> None:
 
 def _cmd_say(args: argparse.Namespace) -> int:
     import tempfile
+    from dataclasses import replace
 
     from audiobook.convert import convert
 
     text = args.text
     # Text is read as a Markdown paragraph is: inline SSML and pause tags ([pause 2s]) work.
     suffix = ".ssml" if text.lstrip().startswith(("<speak", "<?xml")) else ".md"
-    options = _convert_options(args)
+    options = replace(_convert_options(args), detached=True)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / f"say{suffix}"
         src.write_text(text, encoding="utf-8")
@@ -373,7 +387,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     from audiobook.convert import ConvertOptions
 
     _check_numbers(args)
-    options = ConvertOptions(lang=args.lang, reading=_read_choices(args), text_rules=_text_rules(args))
+    options = ConvertOptions(lang=args.lang, reading=_read_choices(args), text_rules=_text_rules(args), limits=_limits(args))
     return inspect(args.input, options, args.stop_after, args.json, args.coverage, args.list_chapters)
 
 

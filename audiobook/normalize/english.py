@@ -24,7 +24,7 @@ from audiobook.normalize import (
     web,
 )
 from audiobook.normalize.base import Options, Rule, apply_rules
-from audiobook.normalize.numbers import decimal
+from audiobook.normalize.numbers import decimal, spell_long_numbers
 
 __all__ = ["RULES", "expand", "prepare_for_espeak", "rule_names"]
 
@@ -78,7 +78,7 @@ def expand(text: str, options: Options | None = None, *, heading: bool = False) 
         numeral = roman.heading_numeral(text, opts.british)
         if numeral is not None:
             return numeral
-    out = apply_rules(text, RULES, opts)
+    out = apply_rules(spell_long_numbers(text), RULES, opts)
     lead = " " if text[:1].isspace() else ""
     trail = " " if text[-1:].isspace() else ""
     out = _SPACE_BEFORE_PUNCT.sub("", _SPACES.sub(" ", out)).strip()
@@ -97,7 +97,7 @@ def prepare_for_espeak(text: str, abbrevs: frozenset[str]) -> str:
     and the period of an abbreviation in ``abbrevs`` (lower case, no final period) or of an
     initial is dropped unless it ends the text: espeak would otherwise make it a sentence end.
     """
-    text = _DECIMAL.sub(lambda m: decimal(m.group(0)), text)
+    text = _DECIMAL.sub(lambda m: decimal(m.group(0)), spell_long_numbers(text))
     tokens = list(_TOKEN.finditer(text))
     out = []
     last = 0

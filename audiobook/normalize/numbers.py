@@ -18,6 +18,7 @@ __all__ = [
     "ordinal",
     "ordinal_word",
     "plural_fraction",
+    "spell_long_numbers",
     "to_int",
     "year",
 ]
@@ -26,6 +27,8 @@ _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
 _TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SCALES = ["", "thousand", "million", "billion", "trillion", "quadrillion"]
 _LIMIT = 10 ** (3 * len(_SCALES))
+_LONG_FRACTION = re.compile(r"(?<=\d)\.(\d{19,})")
+_LONG_WHOLE = re.compile(r"(?<![\d,])(?:\d{1,3}(?:,\d{3}){6,}|\d{19,})(?!\d)")
 
 _ORDINAL_IRREGULAR = {
     "one": "first",
@@ -120,6 +123,19 @@ def year(n: int, british: bool = False) -> str:
 def digits(text: str) -> str:
     """Each digit as a word: "007" → "zero zero seven"; anything else in ``text`` is dropped."""
     return " ".join(_ONES[int(ch)] for ch in text if ch.isdigit())
+
+
+def spell_long_numbers(text: str) -> str:
+    """Numbers of 19 digits or more (``_LIMIT``'s and above) already said digit by digit.
+
+    They are read that way anyway; spelling them before any rule sees them keeps every rule's
+    ``int()`` small, since Python refuses to convert thousands of digits (and a document may hold
+    a number of any length).
+    """
+    if len(text) < 19:
+        return text
+    text = _LONG_FRACTION.sub(lambda m: " point " + digits(m.group(1)) + " ", text)
+    return _LONG_WHOLE.sub(lambda m: " " + digits(m.group(0)) + " ", text)
 
 
 def to_int(text: str) -> int:

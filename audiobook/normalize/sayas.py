@@ -18,6 +18,7 @@ from audiobook.normalize.numbers import (
     fraction,
     number,
     ordinal,
+    spell_long_numbers,
     to_int,
     year,
 )
@@ -128,6 +129,8 @@ def say_as(text: str, interpret_as: str, fmt: str | None, detail: str | None, op
     kind = interpret_as.strip().lower()
     fmt = fmt.strip().lower() if fmt else None
     english_ = lang.lower().startswith("en")
+    if english_ and kind not in ("characters", "spell-out", "letters", "verbatim", "digits"):
+        text = spell_long_numbers(text)
     if kind in ("characters", "spell-out", "letters"):
         return _characters(text, english_, verbatim=False)
     if kind == "verbatim":

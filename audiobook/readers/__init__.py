@@ -16,6 +16,7 @@ from audiobook.diagnostics import Ledger, Reporter
 from audiobook.errors import InputError
 from audiobook.model import Book
 from audiobook.readers import epub, html, markdown, script, ssml, text
+from audiobook.readers.paths import confine_voices
 from audiobook.readers.sniff import EXTENSIONS, format_for
 from audiobook.readers.text import title_from_source
 
@@ -44,12 +45,16 @@ READERS: dict[str, Reader] = {
 def read(
     data: bytes, fmt: str, options: ReadOptions, reporter: Reporter | None = None, ledger: Ledger | None = None
 ) -> Book:
-    """Read ``data`` in format ``fmt``; an unknown format is an error listing the valid ones."""
+    """Read ``data`` in format ``fmt``; an unknown format is an error listing the valid ones.
+
+    Voice packs the document names by path are looked for in its folder only (``paths``).
+    """
     try:
         reader = READERS[fmt]
     except KeyError:
         raise InputError(f"unknown format {fmt!r}; valid formats: {', '.join(sorted(READERS))}") from None
-    return reader(data, options, reporter, ledger)
+    reporter = reporter if reporter is not None else Reporter()
+    return confine_voices(reader(data, options, reporter, ledger), options.base_dir, reporter, options.source)
 
 
 def read_path(
@@ -68,5 +73,7 @@ def read_path(
         raise InputError("is a folder, not a file; name the book file inside it", str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
-    options = replace(options, source=str(path), base_dir=options.base_dir or path.parent)
+    # Text given on the command line stands in a temporary file: its folder is not the document's.
+    base_dir = None if options.detached else options.base_dir or path.parent
+    options = replace(options, source=str(path), base_dir=base_dir)
     return read(data, fmt or format_for(path, data), options, reporter, ledger)

@@ -33,7 +33,7 @@ from urllib.parse import unquote, urldefrag
 import lxml.html
 from lxml import etree
 
-from audiobook.config import ReadOptions
+from audiobook.config import Limits, ReadOptions
 from audiobook.diagnostics import Ledger, Reporter, Skipped
 from audiobook.errors import InputError
 from audiobook.model import Block, Book, Chapter, Metadata, Phonemes, Segment, Speech
@@ -58,6 +58,7 @@ from audiobook.readers.xhtml import (
 from ssml import Diagnostic, SSMLError, safe_parser
 from ssml.ipa import fold_ipa
 from ssml.lexicon import Lexicon, parse_lexicon, split_text
+from ssml.parse import declared_entities, entity_declaration
 
 __all__ = ["read"]
 
@@ -70,8 +71,6 @@ _CONTAINER = "urn:oasis:names:tc:opendocument:xmlns:container"
 _ENC = "http://www.w3.org/2001/04/xmlenc#"
 _XHTML_TYPES = frozenset({"application/xhtml+xml", "text/html", "application/x-dtbook+xml"})
 _FONT_OBFUSCATION = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"})
-_MAX_MEMBER = 256 * 1024 * 1024
-"""Largest archive member read; bigger ones are refused (a compressed bomb, not a book)."""
 _PLS = "application/pls+xml"
 _DRM_FILES = {
     "META-INF/rights.xml": "Adobe ADEPT",
@@ -188,16 +187,34 @@ class _Draft:
         self.notes.extend(other.notes)
 
 
-class _Archive:
-    """The zip, with member look-ups that name the EPUB in every error."""
+class _TooLarge(InputError):
+    """A member, or the members read together, past a limit: the archive is a bomb, not a book."""
 
-    def __init__(self, data: bytes, source: str):
+
+class _Archive:
+    """The zip, with member look-ups that name the EPUB in every error.
+
+    What is read is capped (``Limits``): members in the archive, decompressed bytes of one member
+    and of all members read. The sizes the archive declares are checked first, and reading stops at
+    the cap whatever they say, since a crafted archive can declare a small size and inflate to gigabytes.
+    """
+
+    def __init__(self, data: bytes, source: str, limits: Limits | None = None):
         self.source = source
+        self.limits = limits or Limits()
+        self.total = 0
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
             raise InputError("is not a valid EPUB (zip) file; it may be truncated or another format", source) from None
-        self.names = {i.filename: i for i in self.zip.infolist() if not i.is_dir()}
+        infos = self.zip.infolist()
+        if len(infos) > self.limits.epub_members:
+            raise _TooLarge(
+                f"holds {len(infos)} files, over the limit of {self.limits.epub_members} "
+                "(--limit epub-members=...); refused as a zip bomb, not a book",
+                source,
+            )
+        self.names = {i.filename: i for i in infos if not i.is_dir()}
         self.folded = {name.lower(): name for name in self.names}
 
     def find(self, path: str) -> str | None:
@@ -211,28 +228,52 @@ class _Archive:
         if name is None:
             raise KeyError(path)
         info = self.names[name]
-        if info.file_size > _MAX_MEMBER:
-            raise InputError(f"member {name} is too large ({info.file_size} bytes) to be a book part", self.source)
+        member, total = self.limits.epub_member, self.limits.epub_total
+        if info.file_size > member:
+            raise self._too_large(name, f"is {info.file_size} bytes decompressed", member, "epub-member")
+        if self.total + info.file_size > total:
+            raise self._too_large(name, "brings what is read past the limit of the whole book", total, "epub-total")
+        cap = min(member, total - self.total)
         try:
-            return self.zip.read(info)
+            with self.zip.open(info) as stream:
+                data = stream.read(cap + 1)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
             raise InputError(
                 f"is not a valid EPUB (zip) file; member {name} cannot be read ({exc})", self.source
             ) from None
+        if len(data) > cap:
+            # The declared size lied: the member inflates past it.
+            which = ("epub-member", member) if cap == member else ("epub-total", total)
+            raise self._too_large(name, "inflates past the size it declares", which[1], which[0])
+        self.total += len(data)
+        return data
+
+    def _too_large(self, name: str, what: str, limit: int, option: str) -> _TooLarge:
+        return _TooLarge(
+            f"member {name} {what}, over the {limit}-byte limit (--limit {option}=...); refused as a zip bomb",
+            self.source,
+        )
 
     def xml(self, path: str, what: str) -> etree._Element:
         """Parse an XML member strictly; a syntax error names the member, line and column."""
         data = self.read(path)
+        where = f"{self.source}!/{path}"
+        declared = entity_declaration(data)
+        if declared is not None:
+            raise InputError(f"{what} declares entities (<!ENTITY>), which are refused; re-export the book", where, *declared)
         try:
-            return etree.fromstring(data, safe_parser(remove_comments=True, huge_tree=False))
+            root = etree.fromstring(data, safe_parser(remove_comments=True, huge_tree=False))
         except etree.XMLSyntaxError as exc:
             line, column = exc.position if exc.position else (exc.lineno, None)
             raise InputError(
                 f"malformed {what} ({exc.msg}); fix the XML or re-export the book",
-                f"{self.source}!/{path}",
+                where,
                 line,
                 column,
             ) from None
+        if declared_entities(root):
+            raise InputError(f"{what} declares entities (<!ENTITY>), which are refused; re-export the book", where)
+        return root
 
 
 def _text(el: etree._Element | None) -> str:
@@ -598,6 +639,8 @@ def _parse_pages(archive: _Archive, opf: etree._Element, manifest: dict[str, _It
         except KeyError:
             reporter.report("missing-file", "spine file is missing from the archive; skipped", where)
             continue
+        except _TooLarge:
+            raise
         except InputError as exc:
             # One damaged member: the rest of the book is still worth reading.
             reporter.report("unreadable-file", f"{exc.message}; skipped", where)
@@ -637,7 +680,7 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
     ledger = ledger if ledger is not None else Ledger()
     source = options.source
     choices = options.choices
-    archive = _Archive(data, source)
+    archive = _Archive(data, source, options.limits)
     opf_path = _container(archive)
     opf = archive.xml(opf_path, f"package document {opf_path}")
     manifest = _manifest(opf, opf_path)

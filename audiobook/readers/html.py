@@ -34,6 +34,7 @@ from audiobook.readers.headings import bare_numeral, is_heading, numbered_title
 from audiobook.readers.sections import Section, chapters
 from audiobook.readers.text import book_language, decode, title_from_source
 from audiobook.readers.xhtml import block_text, plain_text, read_tree, split_at
+from ssml.parse import entity_declaration
 
 __all__ = ["read"]
 
@@ -71,6 +72,12 @@ def _parse(data: bytes, options: ReadOptions, reporter: Reporter) -> etree._Elem
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         raise InputError("no text to read; the file is empty", options.source)
+    declared = entity_declaration(text)
+    if declared is not None:
+        # HTML has no entity declarations: the HTML parser would read one as text ("]>", "&name;").
+        raise InputError(
+            "declares entities (<!ENTITY>), which are refused; remove the DOCTYPE's [...] part", options.source, *declared
+        )
     parser = lxml_html.HTMLParser(
         encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
     )

@@ -33,11 +33,11 @@ from audiobook.diagnostics import Ledger, Reporter, Skipped
 from audiobook.errors import InputError
 from audiobook.model import Block, Book, Chapter, Metadata
 from audiobook.readers.headings import spoken_heading
-from audiobook.readers.pauses import HINT, PAUSE, ssml_break
+from audiobook.readers.pauses import HINT, PAUSE, pause_value, shown, ssml_break
 from audiobook.readers.ssml import segments_from
 from audiobook.readers.text import decode, title_from_source
 
-__all__ = ["read", "split_front_matter"]
+__all__ = ["FrontMatterError", "load_front_matter", "read", "split_front_matter"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,67 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
     stop = len(text) if stop < 0 else stop + 1
     front = text[4 : end.start()]
     return front, "\n" * text.count("\n", 0, stop) + text[stop:]
+
+
+MAX_FRONT_MATTER_DEPTH = 32
+"""Deepest nesting of lists and mappings front matter may have (it needs two or three levels)."""
+
+
+class FrontMatterError(ValueError):
+    """Front matter that is refused: not YAML, too large, an alias, too deep. ``line`` is the file's."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader without aliases, nested at most ``MAX_FRONT_MATTER_DEPTH`` deep.
+
+    An alias repeats what its anchor holds: a few lines of aliases of aliases expand to gigabytes
+    (the YAML "billion laughs"). Front matter needs none, so they are refused where they stand;
+    the depth cap keeps the loader's recursion far from Python's limit.
+    """
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in front matter; write the value out", mark
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_FRONT_MATTER_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_FRONT_MATTER_DEPTH} levels deep", mark
+                )
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.depth -= 1
+
+
+def load_front_matter(front: str, max_bytes: int) -> object:
+    """The data of YAML front matter (the text between the ``---`` lines), loaded safely and capped.
+
+    Raises ``FrontMatterError`` with a one-line reason and the file's line (the front matter's
+    first line is line 2 of the file).
+    """
+    size = len(front.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise FrontMatterError(
+            f"front matter is {size} bytes, over the {max_bytes}-byte limit (--limit front-matter=...)", 1
+        )
+    try:
+        return yaml.load(front, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        # +1 for 1-based lines, +1 for the opening ---.
+        raise FrontMatterError(f"front matter is not valid YAML ({problem})", mark.line + 2 if mark else 1) from None
 
 
 def _escape(text: str) -> str:
@@ -194,11 +255,15 @@ class _Render:
         for m in _PAUSE.finditer(content):
             self.source.append(content[at : m.start()])
             self.emit(_escape(content[at : m.start()]))
-            tag = ssml_break(m)
-            if tag is None:
-                self.report("bad-pause", f"{m.group(0)!r} is not a pause ({HINT}); dropped", self.line)
-            else:
-                self.emit(tag)
+            limit = self.options.pauses.max_break
+            found = pause_value(m)
+            if found is None:
+                self.report("bad-pause", f"{shown(m.group(0))} is not a pause ({HINT}); dropped", self.line)
+                at = m.end()
+                continue
+            if found[0] == "time" and int(found[1]) > limit:
+                self.report("break-clamped", f"pause {shown(m.group(0))} is over the {limit} ms limit; clamped", self.line)
+            self.emit(ssml_break(m, limit) or "")
             at = m.end()
         self.source.append(content[at:])
         self.emit(_escape(content[at:]))
@@ -297,15 +362,13 @@ class _Render:
         return "paragraph"
 
 
-def _meta(front: str | None, where: str, reporter: Reporter) -> dict[str, Any]:
+def _meta(front: str | None, where: str, reporter: Reporter, max_bytes: int) -> dict[str, Any]:
     if front is None:
         return {}
     try:
-        data = yaml.safe_load(front)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the opening ---
-        reporter.report("front-matter", f"front matter is not valid YAML ({exc}); ignored", f"{where}:{line}")
+        data = load_front_matter(front, max_bytes)
+    except FrontMatterError as exc:
+        reporter.report("front-matter", f"{exc.message}; ignored", f"{where}:{exc.line}")
         return {}
     if data is None:
         return {}
@@ -351,7 +414,7 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
     where = options.source
     text = decode(data, where, reporter).replace("\r\n", "\n").replace("\r", "\n")
     front, body = split_front_matter(text)
-    fm = _meta(front, where, reporter)
+    fm = _meta(front, where, reporter, options.limits.front_matter)
     tokens = MarkdownIt("commonmark").parse(body)
     starts, heading_title = _chapter_starts(tokens, options.choices.heading_level)
     title = _text(fm.get("title")) or heading_title or title_from_source(where)
@@ -375,6 +438,7 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
                 source=where,
                 strengths=options.pauses.strengths,
                 max_break_ms=options.pauses.max_break,
+                base_dir=options.base_dir,
                 warn=warn,
             )
         except ssml_lib.SSMLError as exc:

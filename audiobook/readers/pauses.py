@@ -10,9 +10,12 @@ reader turns a tag into the same ``<break>`` as SSML; the text reader into a ``B
 
 from __future__ import annotations
 
+import math
 import re
 
-__all__ = ["PAUSE", "HINT", "pause_value", "ssml_break"]
+from ssml.values import MAX_TIME_MS
+
+__all__ = ["PAUSE", "HINT", "pause_value", "shown", "ssml_break"]
 
 PAUSE = re.compile(r"\[pause(?![\w-])(?P<sep>[ \t]*[=:][ \t]*|[ \t]+)?(?P<value>[^\[\]\n]*?)[ \t]*\]", re.IGNORECASE)
 """A pause tag; ``value`` is what follows the word (empty for ``[pause]``)."""
@@ -34,16 +37,27 @@ def pause_value(match: re.Match[str]) -> tuple[str, int | str] | None:
     if m:
         number = float(m.group("num"))
         unit = (m.group("unit") or "s").lower()
-        return "time", round(number if unit == "ms" else number * 1000)
+        ms = number if unit == "ms" else number * 1000
+        # Hundreds of digits are an infinite float; the reader clamps the time to its own limit.
+        return "time", round(ms) if math.isfinite(ms) and ms < MAX_TIME_MS else MAX_TIME_MS
     if value.lower() in _STRENGTHS:
         return "strength", value.lower()
     return None
 
 
-def ssml_break(match: re.Match[str]) -> str | None:
-    """The SSML ``<break>`` a pause tag stands for, or ``None`` when it cannot be read."""
+def shown(tag: str) -> str:
+    """A pause tag for a message, cut short (its value may run to the end of a long line)."""
+    return repr(tag if len(tag) <= 40 else tag[:36] + "...]")
+
+
+def ssml_break(match: re.Match[str], max_ms: int | None = None) -> str | None:
+    """The SSML ``<break>`` a pause tag stands for (its time held to ``max_ms``), or ``None`` when it cannot be read."""
     found = pause_value(match)
     if found is None:
         return None
     kind, value = found
-    return f'<break time="{value}ms"/>' if kind == "time" else f'<break strength="{value}"/>'
+    if kind == "time":
+        ms = int(value) if max_ms is None else min(int(value), max_ms)
+        return f'<break time="{ms}ms"/>'
+    return f'<break strength="{value}"/>'
+

@@ -30,7 +30,6 @@ import logging
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -50,6 +49,7 @@ from audiobook.model import (
 )
 from audiobook.readers import markdown
 from audiobook.readers.markdown import split_front_matter
+from audiobook.readers.paths import inside
 from audiobook.readers.text import decode
 
 if sys.version_info >= (3, 11):
@@ -168,21 +168,33 @@ def _load_cast(fm: dict[str, Any], front: str | None, options: ReadOptions) -> d
     value = fm.get("cast")
     if isinstance(value, dict):
         return read_cast(value, where, front or "", 1)
-    base = options.base_dir or Path.cwd()
     if isinstance(value, str):
-        path = base / value
+        ref = value.strip()
     elif value is None:
-        path = base / "cast.toml"
-        if not path.is_file():
+        ref = "cast.toml"
+        if options.base_dir is None or not (options.base_dir / ref).is_file():
             raise InputError(
                 "the script has no cast: add `cast:` to its front matter or put a cast.toml beside it", where
             )
     else:
         raise InputError("`cast:` must be a mapping of speakers or the name of a TOML file", where)
     try:
+        # The cast file is read from the script's folder only, like every file a document names.
+        path = inside(options.base_dir, ref)
+    except ValueError as exc:
+        raise InputError(f"the cast file is refused: {exc}", where, _line_of(front or "", "cast", 1)) from None
+    if not path.is_file():
+        raise InputError(f"cannot read the cast file: {ref!r} is not a file beside the script", where)
+    if path.stat().st_size > options.limits.front_matter:
+        raise InputError(
+            f"the cast file is over the {options.limits.front_matter}-byte limit (--limit front-matter=...)", str(path)
+        )
+    try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read the cast file: {exc.strerror or exc}", str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("the cast file is not UTF-8 text; save it as UTF-8", str(path)) from None
     try:
         table = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
@@ -198,14 +210,9 @@ def _front(text: str, options: ReadOptions) -> tuple[dict[str, Any], str | None,
     if front is None:
         return {}, None, body
     try:
-        data = yaml.safe_load(front)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            f"front matter is not valid YAML ({getattr(exc, 'problem', None) or exc})",
-            options.source,
-            mark.line + 2 if mark is not None else 1,
-        ) from None
+        data = markdown.load_front_matter(front, options.limits.front_matter)
+    except markdown.FrontMatterError as exc:
+        raise InputError(exc.message, options.source, exc.line) from None
     if data is None:
         return {}, front, body
     if not isinstance(data, dict):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import ssml as ssml_lib
 from audiobook.config import ReadOptions
@@ -32,6 +31,7 @@ from audiobook.model import (
     VoiceRequest,
     beep_src,
 )
+from audiobook.readers.paths import inside
 from audiobook.readers.text import title_from_source
 
 __all__ = ["read", "segments_from", "warn_to"]
@@ -72,16 +72,6 @@ def _context(ctx: ssml_lib.Ctx, book_lang: str, source: str = "") -> Context:
     return Context(voice, lang, ctx.rate, ctx.pitch, ctx.volume_db, ctx.emphasis, ctx.say_as, ctx.duration_ms, request)
 
 
-def _audio_file(src: str, options: ReadOptions | None) -> Path | None:
-    """The local file an ``<audio src>`` names, or ``None`` (never fetched from the network)."""
-    if "://" in src or src.startswith("data:"):
-        return None
-    path = Path(src).expanduser()
-    if not path.is_absolute():
-        path = (options.base_dir if options and options.base_dir else Path.cwd()) / path
-    return path if path.is_file() else None
-
-
 def segments_from(
     items: Sequence[ssml_lib.Item],
     source: str,
@@ -92,8 +82,9 @@ def segments_from(
 ) -> list[Segment]:
     """Map lowered ``ssml`` items onto the document model (``columns=False``: name lines only).
 
-    An ``<audio>`` whose file is missing (or remote) is replaced by its fallback content, with a
-    report, so what the author wrote is still heard.
+    An ``<audio>`` whose file is missing, or refused because it is not in the document's folder
+    (``paths``: remote, absolute, leading out), is replaced by its fallback content, with a report
+    naming its place, so what the author wrote is still heard and no other file is read.
     """
     out: list[Segment] = []
     for item in items:
@@ -110,17 +101,18 @@ def segments_from(
             out.append(Break(item.ms, item.kind))
         elif isinstance(item, ssml_lib.AudioRef):
             fallback = tuple(segments_from(item.fallback, source, book_lang, columns, options, reporter))
-            found = _audio_file(item.src, options)
-            if found is not None:
-                out.append(Audio(str(found), fallback, _context(item.ctx, book_lang, source)))
-                continue
+            where = ssml_lib.Diagnostic("", "", source, item.line, item.column if columns else None).where
+            try:
+                found = inside(options.base_dir if options is not None else None, item.src)
+            except ValueError as exc:
+                code, problem = "outside-folder", f"<audio> refused: {exc}; it is not read"
+            else:
+                if found.is_file():
+                    out.append(Audio(str(found), fallback, _context(item.ctx, book_lang, source)))
+                    continue
+                code, problem = "audio-missing", f"audio file {item.src[:200]!r} not found beside the document"
             if reporter is not None:
-                reporter.report(
-                    "audio-missing",
-                    f"audio file {item.src!r} not found (remote files are never fetched); "
-                    + ("its fallback text is spoken instead" if fallback else "nothing is played"),
-                    source,
-                )
+                reporter.report(code, problem + (", its fallback text is spoken" if fallback else ", nothing is played"), where)
             out.extend(fallback)
         else:
             out.append(Mark(item.name))

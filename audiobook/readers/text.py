@@ -35,7 +35,7 @@ from audiobook.readers.headings import (
     numbered_title,
     spoken_heading,
 )
-from audiobook.readers.pauses import HINT, PAUSE, pause_value
+from audiobook.readers.pauses import HINT, PAUSE, pause_value, shown
 from audiobook.readers.sections import Section, chapters
 
 __all__ = ["book_language", "decode", "read", "title_from_source"]
@@ -213,13 +213,13 @@ def _paragraph(body: list[str], first: int, options: ReadOptions, reporter: Repo
             found = pause_value(m)
             place = f"{options.source}:{number}"
             if found is None:
-                reporter.report("bad-pause", f"{m.group(0)!r} is not a pause ({HINT}); dropped", place)
+                reporter.report("bad-pause", f"{shown(m.group(0))} is not a pause ({HINT}); dropped", place)
                 continue
             kind, value = found
             ms = int(value) if kind == "time" else options.pauses.strengths.get(str(value), 0)
             if ms > options.pauses.max_break:
                 reporter.report(
-                    "break-clamped", f"pause of {ms} ms is over the {options.pauses.max_break} ms limit", place
+                    "break-clamped", f"pause {shown(m.group(0))} is over the {options.pauses.max_break} ms limit; clamped", place
                 )
                 ms = options.pauses.max_break
             flush()

@@ -28,6 +28,7 @@ from audiobook.model import Block, Break, Context, Phonemes, Segment, Speech
 from audiobook.readers.headings import spoken_heading
 from ssml import safe_parser
 from ssml.ipa import fold_ipa
+from ssml.parse import declared_entities, entity_declaration
 from ssml.xsampa import xsampa_to_ipa
 
 __all__ = [
@@ -183,10 +184,21 @@ def _named_entities_to_numeric(data: bytes) -> bytes:
 
 
 def parse_xhtml(data: bytes, where: str, reporter: Reporter) -> etree._Element | None:
-    """Parse safely; a malformed document is recovered and reported; ``None`` if nothing is left."""
+    """Parse safely; a malformed document is recovered and reported; ``None`` if nothing is left.
+
+    A document that declares entities is not read at all (reported): a declaration is how entity
+    bombs and external entities (a local file pulled into the text) start, and no book needs one.
+    """
+    declared = entity_declaration(data)
+    if declared is not None:
+        reporter.report(
+            "entities-refused", "the document declares entities (<!ENTITY>), which are refused; not read",
+            f"{where}:{declared[0]}:{declared[1]}",
+        )
+        return None
     data = _named_entities_to_numeric(data)
     try:
-        return etree.fromstring(data, safe_parser(remove_comments=True, huge_tree=False))
+        root = etree.fromstring(data, safe_parser(remove_comments=True, huge_tree=False))
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
         place = f"{where}:{line}" + (f":{column}" if column is not None else "")
@@ -199,7 +211,10 @@ def parse_xhtml(data: bytes, where: str, reporter: Reporter) -> etree._Element |
             reporter.report("malformed-xhtml", f"malformed XHTML ({msg}); nothing could be recovered", place)
             return None
         reporter.report("malformed-xhtml", f"malformed XHTML ({msg}); read what could be recovered", place)
-        return root
+    if declared_entities(root):
+        reporter.report("entities-refused", "the document declares entities (<!ENTITY>), which are refused; not read", where)
+        return None
+    return root
 
 
 def _local(el: etree._Element) -> str:

@@ -32,6 +32,7 @@ from audiobook.model import (
     VoiceRequest,
     beep_src,
 )
+from audiobook.readers.clean import decode_xml, speakable
 from audiobook.readers.text import title_from_source
 
 __all__ = ["read", "segments_from", "warn_to"]
@@ -89,11 +90,14 @@ def segments_from(
     columns: bool = True,
     options: ReadOptions | None = None,
     reporter: Reporter | None = None,
+    clean: bool = True,
 ) -> list[Segment]:
     """Map lowered ``ssml`` items onto the document model (``columns=False``: name lines only).
 
     An ``<audio>`` whose file is missing (or remote) is replaced by its fallback content, with a
-    report, so what the author wrote is still heard.
+    report, so what the author wrote is still heard. Markup left in the text (a CDATA section's
+    tags) is taken out and reported (``clean``); a reader that cleaned its text already, keeping
+    what it knows to be literal, passes ``clean=False``.
     """
     out: list[Segment] = []
     for item in items:
@@ -103,13 +107,15 @@ def segments_from(
             if isinstance(item, ssml_lib.Text) and item.ctx.say_as and item.ctx.say_as[0] == "expletive":
                 out.append(Audio(beep_src(item.text), (), ctx))
             elif isinstance(item, ssml_lib.Text):
-                out.append(Speech(item.text, ctx, where))
+                text = speakable(item.text, where, reporter) if clean else item.text
+                if text:
+                    out.append(Speech(text, ctx, where))
             else:
                 out.append(Phonemes(item.ph, item.text, ctx, where, override=True))
         elif isinstance(item, ssml_lib.Pause):
             out.append(Break(item.ms, item.kind))
         elif isinstance(item, ssml_lib.AudioRef):
-            fallback = tuple(segments_from(item.fallback, source, book_lang, columns, options, reporter))
+            fallback = tuple(segments_from(item.fallback, source, book_lang, columns, options, reporter, clean))
             found = _audio_file(item.src, options)
             if found is not None:
                 out.append(Audio(str(found), fallback, _context(item.ctx, book_lang, source)))
@@ -134,7 +140,7 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
     strict = reporter.strict
     warn = warn_to(reporter)
     try:
-        doc = ssml_lib.parse(data, source=source, strict=strict, warn=warn)
+        doc = ssml_lib.parse(decode_xml(data, source, reporter), source=source, strict=strict, warn=warn)
         blocks = ssml_lib.lower(
             doc,
             strict=strict,

@@ -194,7 +194,8 @@ def test_pause_tags_that_never_close_are_not_spoken(tmp_path: Path) -> None:
 def test_prose_comparisons_are_not_markup(tmp_path: Path) -> None:
     from audiobook.readers.clean import strip_markup
 
-    assert strip_markup("if a<b and x <= 3 then y > 2") == ("if a<b and x <= 3 then y > 2", [])
+    assert strip_markup("if a < b then y > 2") == ("if a < b then y > 2", [])
+    assert strip_markup('a time="2s> b')[0] == 'a time="2s b'
 
 
 # --- deep structure --------------------------------------------------------------------------------

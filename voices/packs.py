@@ -65,6 +65,10 @@ class VoicePack:
 
 
 def _make_pack(name: str, array: np.ndarray, origin: str) -> VoicePack:
+    array = np.asarray(array)
+    if array.dtype.kind not in "fiu" or array.size % 256:
+        # A short or odd-typed file cannot even be cut into rows: refused before any reshape.
+        raise VoiceError(f"{origin}: a voice pack holds {MAX_TOKENS}x256 floats, this one {array.size} {array.dtype} values")
     rows = np.ascontiguousarray(np.asarray(array, dtype=np.float32).reshape(-1, 256))
     if rows.shape[0] != MAX_TOKENS:
         raise VoiceError(f"{origin}: a voice pack holds {MAX_TOKENS}x256 floats, this one {rows.shape[0]}x256")
@@ -146,7 +150,7 @@ def load_pack_file(path: Path, key: str | None = None) -> VoicePack:
             array = np.fromfile(path, dtype="<f4")
         else:
             raise VoiceError(f"{path}: unknown voice file type; use one of {', '.join(PACK_SUFFIXES)}")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise VoiceError(f"{path}: cannot read the voice pack ({exc})") from exc
     return _make_pack(path.stem if key is None else key, array, str(path))
 

@@ -46,7 +46,7 @@ _ANSI = re.compile(
     r"|\x1b[ -/]*[0-~]"  # two-character escapes ("\x1b(B", "\x1bc")
     r"|\x9b[0-?]*[ -/]*[@-~]"  # the 8-bit CSI
     # Colour codes whose ESC was lost on the way ("[0m", "[1;31m"): terminal debris, never prose.
-    r"|\[(?:\d{1,3}(?:;\d{1,3})*)?m(?![\w\]])"
+    r"|\[\d{1,3}(?:;\d{1,3})*m(?!\])"
 )
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\ufffd]")
 """Characters that are never text: C0 and C1 controls (not tab, newlines, form feed), lone
@@ -75,10 +75,14 @@ _ELEMENTS = frozenset(
 "if a <= b" is not)."""
 _TAG_DEBRIS = re.compile(
     r"""<!\[CDATA\[|\]\]>|<!--|<![A-Za-z][^<>]*>?|<\?[^<>]*\??>?"""
+    # A declaration whose "<" a recovering parser dropped ("!DOCTYPE x>").
+    r"""|!(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)\b[^<>]*>?"""
     r"""|</?(?P<name>[A-Za-z][\w.-]*(?::[A-Za-z][\w.-]*)?)"""
     r"""(?:(?P<rest>(?:\s+[A-Za-z_:][\w:.-]*(?:\s*=\s*(?:"[^"<>]*"?|'[^'<>]*'?|[^\s<>"']*))?)*\s*/?)>|(?P<attrs>(?:\s+[\w:.-]+\s*=\s*(?:"[^"\s<>]*"?|'[^'\s<>]*'?|[^\s<>]*))+))"""
     r"""|(?P<entity>&(?:amp;){0,8}(?:lt|gt|amp|quot|apos|nbsp|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});)"""
-    r"""|\[pause(?![\w-])(?:[^\[\]\n]{0,40}\]|(?:[ \t]*[=:][ \t]*|[ \t]+)?[\w.]*)""",
+    r"""|\[pause(?![\w-])(?:[^\[\]\n]{0,40}\]|(?:[ \t]*[=:][ \t]*|[ \t]+)?[\w.]*)"""
+    # A bracket left by a tag a parser half recovered ("2s>"); "a < b" with spaces is a comparison.
+    r"""|(?<!\s)[<>]|[<>](?!\s)""",
     re.IGNORECASE,
 )
 _SCRIPT_URL = re.compile(r"\b(?:javascript|vbscript|livescript):[^\s<>]+", re.IGNORECASE)
@@ -219,8 +223,9 @@ def strip_markup(text: str) -> tuple[str, list[MarkupDebris]]:
     ``</voice>``, ``<b>``, a vendor ``<amazon:effect>``), a CDATA or comment delimiter, a
     declaration or processing instruction, an escaped entity left over from double escaping
     (``&lt;``), a pause tag no reader turned into a pause (``[pause 2s``), and a ``javascript:``
-    address. The text around it (a tag's content) is kept. Comparisons in prose ("a < b",
-    "x <= 3") are not markup and stay.
+    address, and a ``<`` or ``>`` glued to the text beside it (left by a tag a parser half
+    recovered). The text around it (a tag's content) is kept. A comparison written with spaces
+    ("a < b") is not markup and stays.
     """
     found: list[MarkupDebris] = []
 

@@ -18,6 +18,7 @@ they become the same ``<break>`` as in SSML (see ``pauses``).
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -62,6 +63,10 @@ _HIDDEN = {"script": "script", "style": "style sheet", "template": "template"}
 """Elements whose content is code for a browser, never speech: element → what the ledger calls it."""
 _HIDDEN_BLOCK = re.compile(r"<(script|style|template)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 _CDATA = re.compile(r"^<!\[CDATA\[(.*?)\]\]>$", re.DOTALL)
+_WHOLE_TAG = re.compile(
+    r"""(</?[A-Za-z][\w:.-]*(?:\s+[\w:.-]+(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)*\s*/?>)"""
+)
+"""A well-formed start or end tag; anything else that looks like one is broken markup, read as text."""
 _CDATA_IN = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 _SCRIPT_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|livescript|data):", re.IGNORECASE)
 _CONTAINER_MARK = re.compile(r"^(?:[ \t]*(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+[ \t]?")
@@ -346,7 +351,28 @@ class _Render:
             content = _DECLARATION.sub("", content)
         self.source.append(" " + _TAG_TEXT.sub(" ", content) + " ")
         content = _VOID_TAG.sub(lambda m: self.void(m.group(0), m.group(1)), content)
-        self.emit(content)
+        parts = _WHOLE_TAG.split(content)
+        # The text between the block's tags: pause tags made breaks, markup debris taken out.
+        self.emit("".join(part if n % 2 else self.html_text(part) for n, part in enumerate(parts)))
+
+    def html_text(self, raw: str) -> str:
+        """SSML for text inside an HTML block (escaped as HTML is): its lines are kept."""
+        if not raw.strip():
+            return raw
+        out: list[str] = []
+        at = 0
+        text = html.unescape(raw)
+        for m in _PAUSE.finditer(text):
+            out.append(_escape(self.speakable(text[at : m.start()])))
+            tag = ssml_break(m)
+            if tag is None:
+                self.report("bad-pause", f"{m.group(0)!r} is not a pause ({HINT}); dropped", self.line)
+            else:
+                out.append(tag)
+            at = m.end()
+        out.append(_escape(self.speakable(text[at:])))
+        written = "".join(out)
+        return written + "\n" * max(raw.count("\n") - written.count("\n"), 0)
 
     def code(self, tok: Token) -> None:
         """A code block: read line by line with short pauses, or skipped, as chosen."""

@@ -22,6 +22,7 @@ from audiobook.model import Book, Chapter, Phonemes, Speech
 from audiobook.normalize.numbers import cardinal
 from audiobook.normalize.roman import roman_value
 from audiobook.passes.select import parse_selection
+from audiobook.readers.clean import markup_words
 
 __all__ = [
     "ChapterCoverage",
@@ -45,10 +46,12 @@ def words(text: str) -> list[str]:
     """The words of ``text`` for comparison: lowercased, punctuation dropped, numerals as words.
 
     Digits and Roman numerals in capitals become number words on both sides of a comparison, so
-    a heading read as "Chapter fourteen" matches its source "CHAPTER XIV".
+    a heading read as "Chapter fourteen" matches its source "CHAPTER XIV". Markup that no parser
+    recovered (``<break time="2s>``) is not counted: it is reported where it stood, not spoken.
     """
     out: list[str] = []
-    for token in _WORD.findall(text.translate(_INVISIBLE)):
+    # Markup debris is never spoken (``readers.clean``), so it is no word of the source either.
+    for token in _WORD.findall(markup_words(text).translate(_INVISIBLE)):
         value = int(token) if token.isdigit() and len(token) <= 4 else roman_value(token)
         if value is not None and value < 10_000:
             out.extend(_WORD.findall(cardinal(value)))
@@ -111,7 +114,7 @@ def measure(book: Book, ledger: Ledger, selection: str | None = None) -> Coverag
         source = ledger.source.get(index)
         missing: tuple[str, ...] = ()
         if source is not None:
-            apart = _apart(source, [spoken, *(item.text for item in inside)])
+            apart = _apart(markup_words(source), [spoken, *(item.text for item in inside)])
             left = Counter(words(apart))
             left.subtract(Counter(words(spoken)))
             for item in inside:

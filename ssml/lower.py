@@ -65,6 +65,8 @@ _SAY_AS = {
 _GENDERS = ("male", "female", "neutral")
 _CONTAINERS = {"speak", "lang", "token", "w", "seq"}
 _SILENT = {"desc", "meta", "metadata"}
+_CODE = {"script", "style", "template"}
+"""HTML elements that hold code for a browser: never spoken, in any document."""
 _MSTTS = "mstts"
 _NO_CHILDREN: Iterator[etree._Element] = iter(())
 _VARIANT = re.compile(r"[0-9]{1,6}")
@@ -365,6 +367,9 @@ class _Lowerer:
                 "vendor-element", f"<{name}> is not SSML 1.1", "its text is read, its effect is not", line, column
             )
             return self.enter(el, ctx, None, line, column)
+        if local in _CODE:
+            self.problem("markup-skipped", f"<{local}> holds code, not speech", "its content is not read", line, column)
+            return self.leaf(ctx)
         if local in _KNOWN:
             self.check_attributes(el, local, line, column)
         if local in _CONTAINERS:

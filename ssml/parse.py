@@ -33,6 +33,7 @@ _DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)\b", re.IGNORECASE)
 _BAD_CHARS = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 _ENTITY = re.compile(r"&(?:(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};)|([A-Za-z_][\w.-]*);)?")
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _LOOSE_LT = re.compile(r"<(?![A-Za-z_/!?])")
 _PREFIX = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")
 _TAG = re.compile(r"<[^>]*>")
@@ -178,6 +179,15 @@ def _decode(data: str | bytes, source: str, strict: bool, warn: Warn) -> str:
         return data.decode(encoding, errors="replace")
 
 
+def _allowed_ref(m: re.Match[str]) -> bool:
+    """Whether a numeric character reference names a character XML 1.0 allows (not a surrogate, NUL...)."""
+    digits = m.group(1) or m.group(2)
+    if len(digits) > 8:
+        return False
+    value = int(digits, 16) if m.group(1) else int(digits)
+    return value in (0x9, 0xA, 0xD) or 0x20 <= value <= 0xD7FF or 0xE000 <= value <= 0xFFFD or 0x10000 <= value <= 0x10FFFF
+
+
 def _fix_entity(m: re.Match[str]) -> str:
     if m.group(1):
         return m.group(0)
@@ -242,6 +252,15 @@ def parse(
             line,
             column,
         )
+    # Recovery would let "&#xD800;" through as bytes that are no text at all; such references go first.
+    ref = next((m for m in _CHAR_REF.finditer(text) if not _allowed_ref(m)), None)
+    if ref:
+        line, column = _line_col(text, ref.start())
+        message = f"{ref.group(0)} names a character XML does not allow"
+        if strict:
+            raise SSMLError(message + "; remove it", source, line, column)
+        report(Diagnostic("bad-character", message + "; removed", source, line, column))
+        text = _CHAR_REF.sub(lambda m: m.group(0) if _allowed_ref(m) else "", text)
     bad = _BAD_CHARS.search(text)
     if bad:
         line, column = _line_col(text, bad.start())

@@ -91,6 +91,8 @@ class VoicePack:
 
 
 def _make_pack(name: str, array: np.ndarray, origin: str) -> VoicePack:
+    if np.asarray(array).dtype.kind not in "fiu":
+        raise VoiceError(f"{origin}: a voice pack holds numbers, this one {np.asarray(array).dtype} values")
     if array.size != MAX_TOKENS * STYLE_WIDTH:
         raise VoiceError(f"{origin}: a voice pack holds {MAX_TOKENS}x{STYLE_WIDTH} floats, this one {array.size}")
     with np.errstate(over="ignore"):
@@ -362,8 +364,8 @@ def load_pack_file(path: Path, key: str | None = None) -> VoicePack:
             array = _load_npz(path, key)
         else:
             array = _load_bin(path)
-    except OSError as exc:
-        raise VoiceError(f"{path}: cannot read the voice pack ({_shown(exc.strerror or exc)})") from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise VoiceError(f"{path}: cannot read the voice pack ({_shown(getattr(exc, 'strerror', None) or exc)})") from exc
     return _make_pack(path.stem if key is None else key, array, str(path))
 
 

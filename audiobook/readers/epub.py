@@ -276,6 +276,12 @@ class _Archive:
         return root
 
 
+def _localname(el: etree._Element) -> str:
+    """An element's local name; a recovered page may keep a prefix it could not resolve (``amazon:effect``),
+    which ``etree.QName`` refuses."""
+    return el.tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1] if isinstance(el.tag, str) else ""
+
+
 def _text(el: etree._Element | None) -> str:
     return " ".join("".join(str(t) for t in el.itertext()).split()) if el is not None else ""
 
@@ -439,14 +445,14 @@ def _enclosing(el: etree._Element, top: etree._Element, name: str) -> list[etree
     for outer in el.iterancestors():
         if outer is top:
             break
-        if isinstance(outer.tag, str) and etree.QName(outer).localname == name:
+        if isinstance(outer.tag, str) and _localname(outer) == name:
             out.append(outer)
     return out
 
 
 def _nav_toc(archive: _Archive, nav: _Item) -> list[TocItem]:
     root = archive.xml(nav.path, f"navigation document {nav.path}")
-    navs = [el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname == "nav"]
+    navs = [el for el in root.iter() if isinstance(el.tag, str) and _localname(el) == "nav"]
     toc_nav = next(
         (n for n in navs if "toc" in (n.get("{http://www.idpf.org/2007/ops}type") or "").split()),
         navs[0] if navs else None,
@@ -457,7 +463,7 @@ def _nav_toc(archive: _Archive, nav: _Item) -> list[TocItem]:
     entry_of: dict[etree._Element, int] = {}  # list item → the entry it is labelled by
     # Nested lists are flattened in document order: a part, then its chapters.
     for a in toc_nav.iter():
-        if isinstance(a.tag, str) and etree.QName(a).localname == "a" and a.get("href"):
+        if isinstance(a.tag, str) and _localname(a) == "a" and a.get("href"):
             path, frag = _resolve(nav.path, a.get("href", ""))
             items = _enclosing(a, toc_nav, "li")
             if items and items[0] not in entry_of:
@@ -512,7 +518,7 @@ def _landmarks(archive: _Archive, opf: etree._Element, manifest: dict[str, _Item
         return out
     root = archive.xml(nav.path, f"navigation document {nav.path}")
     for el in root.iter():
-        if isinstance(el.tag, str) and etree.QName(el).localname == "nav" and "landmarks" in element_types(el):
+        if isinstance(el.tag, str) and _localname(el) == "nav" and "landmarks" in element_types(el):
             for a in el.iter(f"{{{XHTML_NS}}}a", "a"):
                 kinds = element_types(a)
                 if a.get("href") and kinds:
@@ -577,14 +583,14 @@ def _apply_lexicons(book: Book, lexicons: list[Lexicon], ledger: Ledger) -> tupl
 
 def _first_heading(root: etree._Element) -> str:
     for el in root.iter():
-        if isinstance(el.tag, str) and etree.QName(el).localname in _HEADINGS:
+        if isinstance(el.tag, str) and _localname(el) in _HEADINGS:
             return _text(el)
     return ""
 
 
 def _element(root: etree._Element, name: str) -> etree._Element | None:
     """The first element named ``name`` (any namespace) in document order."""
-    return next((el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname == name), None)
+    return next((el for el in root.iter() if isinstance(el.tag, str) and _localname(el) == name), None)
 
 
 def _blocks_text(blocks: tuple[Block, ...] | list[Block]) -> str:

@@ -30,6 +30,7 @@ from audiobook.diagnostics import Ledger, Reporter, Skipped
 from audiobook.errors import InputError
 from audiobook.model import Block, Book, Metadata
 from audiobook.readers import gutenberg
+from audiobook.readers.clean import MAX_XML_DEPTH, flatten_deep
 from audiobook.readers.headings import bare_numeral, is_heading, numbered_title
 from audiobook.readers.sections import Section, chapters
 from audiobook.readers.text import book_language, decode, title_from_source
@@ -47,6 +48,12 @@ _BLOCKS = frozenset(
 )
 _CHARSET = re.compile(rb"""<\?xml[^>]*\bencoding\s*=\s*["']([\w.:-]+)|<meta[^>]*\bcharset\s*=\s*["']?([\w.:-]+)""", re.I)
 _ANCHOR = "audiobook-section-{}"
+
+
+_PARSER_DEPTH = 2047
+"""The depth at which libxml2's HTML parser stops reading, even with ``huge_tree``."""
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+"""HTML elements without content or closing tag."""
 
 
 def _local(el: etree._Element) -> str:
@@ -78,14 +85,37 @@ def _parse(data: bytes, options: ReadOptions, reporter: Reporter) -> etree._Elem
         raise InputError(
             "declares entities (<!ENTITY>), which are refused; remove the DOCTYPE's [...] part", options.source, *declared
         )
+    # huge_tree: long paragraphs and deep nesting are read; the parser's own limit is 256 levels.
     parser = lxml_html.HTMLParser(
-        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False, huge_tree=True
     )
     try:
         root = lxml_html.document_fromstring(text.encode("utf-8"), parser=parser)
+        if _depth(root) >= _PARSER_DEPTH:
+            # The parser stops without a word at its depth limit and drops the rest of the page;
+            # the tags below ours go instead, and every word is read.
+            flat, dropped = flatten_deep(text, void=_VOID)
+            reporter.report(
+                "too-deep",
+                f"elements nested deeper than {MAX_XML_DEPTH} levels; {dropped} tags below that are read as "
+                "plain text of the element above them",
+                options.source,
+            )
+            root = lxml_html.document_fromstring(flat.encode("utf-8"), parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"not readable as HTML ({exc})", options.source) from None
     return root
+
+
+def _depth(root: etree._Element) -> int:
+    """How deep the tree goes (the root is level 1), walked with a stack."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        el, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in el)
+    return deepest
 
 
 def _lines(el: etree._Element) -> str:

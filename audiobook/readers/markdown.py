@@ -18,6 +18,7 @@ they become the same ``<break>`` as in SSML (see ``pauses``).
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from audiobook.config import ReadOptions
 from audiobook.diagnostics import Ledger, Reporter, Skipped
 from audiobook.errors import InputError
 from audiobook.model import Block, Book, Chapter, Metadata
+from audiobook.readers.clean import clean_text, speakable
 from audiobook.readers.headings import spoken_heading
 from audiobook.readers.pauses import HINT, PAUSE, pause_value, shown, ssml_break
 from audiobook.readers.ssml import segments_from
@@ -52,6 +54,23 @@ _PAUSE = PAUSE
 _EMPHASIS = {"em_open": "moderate", "strong_open": "strong"}
 _TAG_TEXT = re.compile(r"<[^>]*>")
 _VOID_TAG = re.compile(rf"<({'|'.join(sorted(_VOID))})\b[^>]*>", re.IGNORECASE)
+MAX_NESTING = 100
+"""Deepest nesting of block quotes and lists read (each list level counts two: list and item).
+
+The parser gives up below it (its guard against stack exhaustion); the words nested deeper are
+reported with their count and listed by ``inspect --coverage``, never dropped unseen."""
+_HIDDEN = {"script": "script", "style": "style sheet", "template": "template"}
+"""Elements whose content is code for a browser, never speech: element → what the ledger calls it."""
+_HIDDEN_BLOCK = re.compile(r"<(script|style|template)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_CDATA = re.compile(r"^<!\[CDATA\[(.*?)\]\]>$", re.DOTALL)
+_WHOLE_TAG = re.compile(
+    r"""(</?[A-Za-z][\w:.-]*(?:\s+[\w:.-]+(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)*\s*/?>)"""
+)
+"""A well-formed start or end tag; anything else that looks like one is broken markup, read as text."""
+_CDATA_IN = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+_SCRIPT_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|livescript|data):", re.IGNORECASE)
+_CONTAINER_MARK = re.compile(r"^(?:[ \t]*(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+[ \t]?")
+"""Block quote and list markers at the start of a line."""
 
 
 def split_front_matter(text: str) -> tuple[str | None, str]:
@@ -175,6 +194,10 @@ class _Render:
     """Indices of emphasis tokens of the current block written as plain text."""
     alias: str | None = None
     """Inside ``<sub alias>``: the alias read instead of the text."""
+    hidden: tuple[str, int] | None = None
+    """Inside an inline ``<script>``, ``<style>`` or ``<template>``: (its name, its line)."""
+    autolink: bool = False
+    """Inside an autolink to a script address (``<javascript:...>``): its text is not read."""
 
     def emit(self, text: str) -> None:
         self.parts.append(text)
@@ -190,29 +213,46 @@ class _Render:
     def skip(self, reason: str, text: str, line: int) -> None:
         self.skipped.append(Skipped(reason, " ".join(text.split()), f"{self.where}:{line}"))
 
-    def block(self, tokens: list[Token], i: int, kind: str) -> None:
-        """Write the paragraph or heading whose inline content is ``tokens[i]``."""
+    def block(self, tokens: list[Token], i: int, kind: str, cells: list[int] | None = None) -> None:
+        """Write the paragraph or heading whose inline content is ``tokens[i]``.
+
+        ``cells``: the inline tokens of a table row's cells, read as one block with a short pause
+        between cells (``i`` is the first of them).
+        """
         inline = tokens[i]
         first, last = (inline.map[0] + 1, inline.map[1]) if inline.map else (self.line, self.line)
         self.goto(first)
         # Inline elements left open by an earlier paragraph go on here (a voice may span paragraphs).
         self.emit("<p>" + "".join(tag for _, tag, _ in self.open_tags))
-        children = list(inline.children or ())
         self.source.append(" ")
+        for n, index in enumerate(cells if cells is not None else [i]):
+            if n:
+                self.source.append(" ")
+                self.emit('<break strength="weak"/>')
+            self.inlines(tokens[index], kind)
+        if self.hidden is not None:
+            name, line = self.hidden
+            self.report("unclosed-element", f"<{name}> is not closed in its paragraph; the rest is not read", line)
+            self.hidden = None
+        self.autolink = False
+        self.emit("".join(f"</{name}>" for name, _, _ in reversed(self.open_tags)) + "</p>")
+        self.blocks.append((first, max(first, last), kind))
+
+    def inlines(self, inline: Token, kind: str) -> None:
+        """The content of one inline token: a heading's words, or text and inline markup."""
+        children = list(inline.children or ())
         spoken = self.heading_words(children) if kind == "heading" else None
         if spoken is not None:
             self.source.append(_plain(inline))
             self.emit(_escape(spoken))
-        else:
-            # Emphasis around inline HTML could cross its tags; such emphasis is read plain.
-            self.plain = set()
-            for start, end in _matching_closes(children).items():
-                if any(c.type == "html_inline" for c in children[start:end]):
-                    self.plain.update((start, end))
-            for n, child in enumerate(children):
-                self.inline(child, n)
-        self.emit("".join(f"</{name}>" for name, _, _ in reversed(self.open_tags)) + "</p>")
-        self.blocks.append((first, max(first, last), kind))
+            return
+        # Emphasis around inline HTML could cross its tags; such emphasis is read plain.
+        self.plain = set()
+        for start, end in _matching_closes(children).items():
+            if any(c.type == "html_inline" for c in children[start:end]):
+                self.plain.update((start, end))
+        for n, child in enumerate(children):
+            self.inline(child, n)
 
     def heading_words(self, children: list[Token]) -> str | None:
         """A plain heading as spoken ("Chapter XIV" → "Chapter fourteen"), else ``None``."""
@@ -225,7 +265,20 @@ class _Render:
         return spoken if spoken != written else None
 
     def inline(self, tok: Token, index: int = -1) -> None:
-        if tok.type == "text":
+        if self.hidden is not None and not (tok.type == "html_inline" and tok.content.lower().startswith("</")):
+            self.source.append(" " + tok.content + " ")
+            self.skip(_HIDDEN[self.hidden[0]], tok.content, self.line)
+            self.emit("\n" * tok.content.count("\n") if tok.type != "softbreak" else "\n")
+            return
+        if tok.type == "link_open" and tok.markup == "autolink" and _SCRIPT_SCHEME.match(tok.attrGet("href") or ""):
+            self.autolink = True
+        elif tok.type == "link_close":
+            self.autolink = False
+        elif tok.type == "text" and self.autolink:
+            # "<javascript:...>" shows the address as its text: code, never speech.
+            self.source.append(" " + tok.content + " ")
+            self.skip("script address", tok.content, self.line)
+        elif tok.type == "text":
             self.text(tok.content)
         elif tok.type == "code_inline":
             self.source.append(tok.content)
@@ -248,13 +301,17 @@ class _Render:
                 self.skip("image", "", self.line)
 
     def text(self, content: str) -> None:
-        """Plain text, with its pause shortcuts turned into breaks."""
+        """Plain text, with its pause shortcuts turned into breaks and markup debris taken out.
+
+        A ``<`` that markdown-it did not take for HTML is text to it; when it has the shape of a
+        tag (``<break time="2s>``) it is broken markup: reported, never spoken (``clean``).
+        """
         if self.alias is not None and content.strip():
             self.skip(f"read as its alias {self.alias!r}", content, self.line)
         at = 0
         for m in _PAUSE.finditer(content):
             self.source.append(content[at : m.start()])
-            self.emit(_escape(content[at : m.start()]))
+            self.emit(_escape(self.speakable(content[at : m.start()])))
             limit = self.options.pauses.max_break
             found = pause_value(m)
             if found is None:
@@ -266,7 +323,16 @@ class _Render:
             self.emit(ssml_break(m, limit) or "")
             at = m.end()
         self.source.append(content[at:])
-        self.emit(_escape(content[at:]))
+        self.emit(_escape(self.speakable(content[at:])))
+
+    def speakable(self, text: str) -> str:
+        """``text`` without markup debris, each piece reported; the spaces at its edges kept."""
+        if not text.strip():
+            return text
+        out = speakable(text, f"{self.where}:{self.line}", self.reporter)
+        lead = " " if text[0].isspace() else ""
+        tail = " " if text[-1].isspace() else ""
+        return lead + out + tail if out else lead or tail
 
     def html_inline(self, tag: str) -> None:
         # A tag parts words the way SSML reads them ("Wait<break/>for" is two words).
@@ -279,11 +345,33 @@ class _Render:
         if tag.startswith("<!--"):
             self.emit("\n" * tag.count("\n"))
             return
+        cdata = _CDATA.match(tag)
+        if cdata:
+            # A CDATA section is text that looks like markup: its words are read, its tags are not.
+            self.text(cdata.group(1))
+            return
+        m = _TAG.match(tag)
+        name = m.group(2).lower() if m else ""
+        if self.hidden is not None:
+            if m and m.group(1) and name == self.hidden[0]:
+                self.hidden = None
+            else:
+                self.skip(_HIDDEN[self.hidden[0]], tag, self.line)
+            self.emit("\n" * tag.count("\n"))
+            return
+        if m and name in _HIDDEN:
+            if not m.group(1) and not m.group(3):
+                self.hidden = (name, self.line)
+            self.emit("\n" * tag.count("\n"))
+            return
+        if m and m.group(1) and not any(open_name == m.group(2) for open_name, _, _ in self.open_tags):
+            self.report("unmatched-tag", f"</{m.group(2)}> closes no element opened in its paragraph; dropped", self.line)
+            self.emit("\n" * tag.count("\n"))
+            return
         if _DECLARATION.match(tag):
             self.report("declaration-skipped", f"skipped {tag[:40]!r}", self.line)
             self.emit("\n" * tag.count("\n"))
             return
-        m = _TAG.match(tag)
         if m and m.group(2).lower() in _VOID:
             self.emit(self.void(tag, m.group(2)))
             return
@@ -313,13 +401,43 @@ class _Render:
         if tok.map:
             self.goto(tok.map[0] + 1)
         content = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), tok.content)
+
+        def hide(m: re.Match[str]) -> str:
+            self.skip(_HIDDEN[m.group(1).lower()], _TAG_TEXT.sub(" ", m.group(0)), self.line + content.count("\n", 0, m.start()))
+            self.source.append(" " + _TAG_TEXT.sub(" ", m.group(0)) + " ")
+            return "\n" * m.group(0).count("\n")
+
+        content = _HIDDEN_BLOCK.sub(hide, content)
+        # A CDATA section is text that looks like markup: its words are read, its tags are not.
+        content = _CDATA_IN.sub(lambda m: _escape(self.speakable(m.group(1))) + "\n" * m.group(0).count("\n"), content)
         declaration = _DECLARATION.search(content)
         if declaration:
             self.report("declaration-skipped", f"skipped {declaration.group(0)[:40]!r}", self.line)
             content = _DECLARATION.sub("", content)
         self.source.append(" " + _TAG_TEXT.sub(" ", content) + " ")
         content = _VOID_TAG.sub(lambda m: self.void(m.group(0), m.group(1)), content)
-        self.emit(content)
+        parts = _WHOLE_TAG.split(content)
+        # The text between the block's tags: pause tags made breaks, markup debris taken out.
+        self.emit("".join(part if n % 2 else self.html_text(part) for n, part in enumerate(parts)))
+
+    def html_text(self, raw: str) -> str:
+        """SSML for text inside an HTML block (escaped as HTML is): its lines are kept."""
+        if not raw.strip():
+            return raw
+        out: list[str] = []
+        at = 0
+        text = html.unescape(raw)
+        for m in _PAUSE.finditer(text):
+            out.append(_escape(self.speakable(text[at : m.start()])))
+            tag = ssml_break(m)
+            if tag is None:
+                self.report("bad-pause", f"{m.group(0)!r} is not a pause ({HINT}); dropped", self.line)
+            else:
+                out.append(tag)
+            at = m.end()
+        out.append(_escape(self.speakable(text[at:])))
+        written = "".join(out)
+        return written + "\n" * max(raw.count("\n") - written.count("\n"), 0)
 
     def code(self, tok: Token) -> None:
         """A code block: read line by line with short pauses, or skipped, as chosen."""
@@ -345,6 +463,15 @@ class _Render:
                 kinds.pop()
             elif tok.type == "heading_open":
                 self.block(tokens, i + 1, "heading")
+            elif tok.type == "tr_open":
+                cells = []
+                for j in range(i + 1, len(tokens)):
+                    if tokens[j].type == "tr_close":
+                        break
+                    if tokens[j].type == "inline":
+                        cells.append(j)
+                if cells:
+                    self.block(tokens, cells[0], "cell", cells)
             elif tok.type == "paragraph_open":
                 self.block(tokens, i + 1, kinds[-1] if kinds else "paragraph")
             elif tok.type == "html_block":
@@ -413,9 +540,12 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
     ledger = ledger if ledger is not None else Ledger()
     where = options.source
     text = decode(data, where, reporter).replace("\r\n", "\n").replace("\r", "\n")
+    # Markdown keeps HTML's character references: those to characters XML refuses go here too.
+    text = clean_text(text, where, reporter, xml=True)
     front, body = split_front_matter(text)
     fm = _meta(front, where, reporter, options.limits.front_matter)
-    tokens = MarkdownIt("commonmark").parse(body)
+    tokens = _parser().parse(body)
+    too_deep = _too_deep(tokens, body.split("\n"))
     starts, heading_title = _chapter_starts(tokens, options.choices.heading_level)
     title = _text(fm.get("title")) or heading_title or title_from_source(where)
     language = (_text(fm.get("language")) or _text(fm.get("lang")) or options.lang or "en-us").lower()
@@ -445,7 +575,9 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
             raise InputError(exc.message, where, exc.line) from None
         blocks = tuple(
             Block(
-                tuple(segments_from(items, where, language, columns=False, options=options, reporter=reporter)),
+                tuple(
+                    segments_from(items, where, language, columns=False, options=options, reporter=reporter, clean=False)
+                ),
                 render.kind_at(_first_line(items)),
             )
             for items in lowered
@@ -459,6 +591,15 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
             heading = _plain(part[1]) or f"Chapter {index + 1}"
             chapters.append(Chapter(heading, blocks, f"{where}:{part[0].map[0] + 1 if part[0].map else 1}"))
         kept = len(chapters) > index
+        for line, words in too_deep:
+            if part[0].map and (n == 0 or part[0].map[0] < line) and (end == len(tokens) or _line_of(tokens, end) > line):
+                reporter.report(
+                    "too-deep",
+                    f"{len(words.split())} words nested deeper than {MAX_NESTING} levels of quotes and lists are not read",
+                    f"{where}:{line}",
+                )
+                render.skip(f"nested deeper than {MAX_NESTING} levels", words, line)
+                render.source.append(" " + words + " ")
         for item in render.skipped:
             ledger.skip(item.reason, item.text, item.where, index if kept else None)
         if kept:
@@ -477,6 +618,40 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
         date=_text(fm.get("date")),
     )
     return Book(meta, tuple(chapters))
+
+
+def _parser() -> MarkdownIt:
+    """CommonMark with tables, nesting capped at ``MAX_NESTING``, every link address accepted.
+
+    Links are never followed, only their text is read; markdown-it's own check would leave a
+    ``javascript:`` link as its raw syntax, which would then be spoken.
+    """
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table")
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def _too_deep(tokens: list[Token], lines: list[str]) -> list[tuple[int, str]]:
+    """(line, words) of the content the parser left unread below ``MAX_NESTING`` levels.
+
+    A quote or list item opened at the last level has no content tokens: its lines, markers
+    removed, are what was not read.
+    """
+    out = []
+    for i, tok in enumerate(tokens):
+        if tok.type not in ("blockquote_open", "list_item_open") or tok.level + 1 < MAX_NESTING or not tok.map:
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1].type not in ("blockquote_close", "list_item_close"):
+            continue
+        text = " ".join(_CONTAINER_MARK.sub("", line) for line in lines[tok.map[0] : tok.map[1]])
+        if text.split():
+            out.append((tok.map[0] + 1, " ".join(text.split())))
+    return out
+
+
+def _line_of(tokens: list[Token], i: int) -> int:
+    """The 1-based line where ``tokens[i]`` starts (a chapter's heading)."""
+    return tokens[i].map[0] + 1 if tokens[i].map else 0
 
 
 def _first_line(items: list[ssml_lib.Item]) -> int | None:

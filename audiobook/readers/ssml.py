@@ -31,6 +31,7 @@ from audiobook.model import (
     VoiceRequest,
     beep_src,
 )
+from audiobook.readers.clean import decode_xml, speakable
 from audiobook.readers.paths import inside
 from audiobook.readers.text import title_from_source
 
@@ -79,12 +80,15 @@ def segments_from(
     columns: bool = True,
     options: ReadOptions | None = None,
     reporter: Reporter | None = None,
+    clean: bool = True,
 ) -> list[Segment]:
     """Map lowered ``ssml`` items onto the document model (``columns=False``: name lines only).
 
     An ``<audio>`` whose file is missing, or refused because it is not in the document's folder
     (``paths``: remote, absolute, leading out), is replaced by its fallback content, with a report
-    naming its place, so what the author wrote is still heard and no other file is read.
+    naming its place, so what the author wrote is still heard and no other file is read. Markup
+    left in the text (a CDATA section's tags) is taken out and reported (``clean``); a reader that
+    cleaned its text already, keeping what it knows to be literal, passes ``clean=False``.
     """
     out: list[Segment] = []
     for item in items:
@@ -94,13 +98,15 @@ def segments_from(
             if isinstance(item, ssml_lib.Text) and item.ctx.say_as and item.ctx.say_as[0] == "expletive":
                 out.append(Audio(beep_src(item.text), (), ctx))
             elif isinstance(item, ssml_lib.Text):
-                out.append(Speech(item.text, ctx, where))
+                text = speakable(item.text, where, reporter) if clean else item.text
+                if text:
+                    out.append(Speech(text, ctx, where))
             else:
                 out.append(Phonemes(item.ph, item.text, ctx, where, override=True))
         elif isinstance(item, ssml_lib.Pause):
             out.append(Break(item.ms, item.kind))
         elif isinstance(item, ssml_lib.AudioRef):
-            fallback = tuple(segments_from(item.fallback, source, book_lang, columns, options, reporter))
+            fallback = tuple(segments_from(item.fallback, source, book_lang, columns, options, reporter, clean))
             where = ssml_lib.Diagnostic("", "", source, item.line, item.column if columns else None).where
             try:
                 found = inside(options.base_dir if options is not None else None, item.src)
@@ -126,7 +132,7 @@ def read(data: bytes, options: ReadOptions, reporter: Reporter | None = None, le
     strict = reporter.strict
     warn = warn_to(reporter)
     try:
-        doc = ssml_lib.parse(data, source=source, strict=strict, warn=warn)
+        doc = ssml_lib.parse(decode_xml(data, source, reporter), source=source, strict=strict, warn=warn)
         blocks = ssml_lib.lower(
             doc,
             strict=strict,

@@ -18,6 +18,7 @@ UTF-8 (a BOM is allowed); anything else is read as Windows-1252 with a report.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import PurePath
 
 from audiobook.config import ReadOptions
@@ -25,6 +26,7 @@ from audiobook.diagnostics import Ledger, Reporter
 from audiobook.errors import InputError
 from audiobook.model import Block, Book, Break, Metadata, Segment, Speech
 from audiobook.readers import gutenberg
+from audiobook.readers.clean import clean_text, decode_utf8, speakable
 from audiobook.readers.headings import (
     CONTENTS,
     NUMBER_ONLY,
@@ -42,24 +44,35 @@ __all__ = ["book_language", "decode", "read", "title_from_source"]
 
 log = logging.getLogger(__name__)
 
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+"""A character of more than one byte in UTF-8: text that has them is UTF-8, not Windows-1252."""
+
 def decode(data: bytes, source: str, reporter: Reporter | None = None) -> str:
-    """Text of ``data``: UTF-8 (BOM optional) or UTF-16 with a BOM, else Windows-1252 (reported)."""
+    """Text of ``data``: UTF-8 (BOM optional) or UTF-16 with a BOM, else Windows-1252 (reported).
+
+    A UTF-8 file with a few bad bytes among many good characters stays UTF-8, the bad bytes
+    removed and reported; control characters and ANSI escapes are removed (``clean``).
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            return clean_text(data.decode("utf-16"), source, reporter)
         except UnicodeDecodeError:
             pass
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        # Old text files are mostly Windows-1252; the five bytes it leaves undefined become U+FFFD.
-        text = data.decode("cp1252", errors="replace")
-        line = data.count(b"\n", 0, exc.start) + 1
+    text, bad = decode_utf8(data)
+    if bad is None:
+        return clean_text(text, source, reporter)
+    line = data.count(b"\n", 0, bad) + 1
+    if len(_UTF8_SEQUENCE.findall(data)) >= text.count("\ufffd"):
         if reporter is not None:
-            reporter.report(
-                "not-utf8", "not UTF-8; read as Windows-1252 (save the file as UTF-8 to be sure)", f"{source}:{line}"
-            )
-        return text
+            reporter.report("not-utf8", "bytes that are not UTF-8 removed", f"{source}:{line}")
+        return clean_text(text.replace("\ufffd", ""), source, reporter)
+    # Old text files are mostly Windows-1252; the five bytes it leaves undefined are removed.
+    text = data.decode("cp1252", errors="replace")
+    if reporter is not None:
+        reporter.report(
+            "not-utf8", "not UTF-8; read as Windows-1252 (save the file as UTF-8 to be sure)", f"{source}:{line}"
+        )
+    return clean_text(text, source, reporter)
 
 
 def _in_runs(values: list[tuple[int, int]]) -> set[int]:
@@ -199,7 +212,7 @@ def _paragraph(body: list[str], first: int, options: ReadOptions, reporter: Repo
     where = f"{options.source}:{first}"
 
     def flush() -> None:
-        text = " ".join(" ".join(words).split())
+        text = speakable(" ".join(" ".join(words).split()), where, reporter)
         if text:
             segments.append(Speech(text, source=where))
         words.clear()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html.entities
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urldefrag
 
@@ -25,6 +26,7 @@ from lxml import etree
 from audiobook.config import Pauses, ReadChoices
 from audiobook.diagnostics import Reporter, Skipped
 from audiobook.model import Block, Break, Context, Phonemes, Segment, Speech
+from audiobook.readers.clean import MAX_XML_DEPTH, decode_xml, flatten_deep, speakable
 from audiobook.readers.headings import spoken_heading
 from ssml import safe_parser
 from ssml.ipa import fold_ipa
@@ -110,7 +112,7 @@ read. Endnotes are not here: they are notes, skipped or read where they are refe
 _IPA = frozenset({"ipa", "x-ipa"})
 _XSAMPA = frozenset({"x-sampa", "xsampa"})
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
-_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _REF_MARK = re.compile(r"^[\[(]?(?:\d{1,3}|[*\u2020\u2021\u00a7\u00b6#]{1,3}|[a-z]|[ivxlc]{1,5})[\])]?[.,]?$")
 """What a note reference shows: ``1``, ``[12]``, ``*``, ``†``, ``a``, ``iv``."""
@@ -168,19 +170,19 @@ class XhtmlDocument:
     """``epub:type`` words of the whole page (on ``html``, ``body``, or its only child)."""
 
 
-def _named_entities_to_numeric(data: bytes) -> bytes:
+def _named_entities_to_numeric(text: str) -> str:
     """HTML named entities (``&nbsp;``) as numeric references, which XML knows without a DTD."""
 
-    def sub(m: re.Match[bytes]) -> bytes:
-        name = m.group(1).decode("ascii")
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
         if name in _XML_ENTITIES:
             return m.group(0)
         char = html.entities.html5.get(name + ";")
         if char is None:
             return m.group(0)
-        return "".join(f"&#{ord(c)};" for c in char).encode("ascii")
+        return "".join(f"&#{ord(c)};" for c in char)
 
-    return _ENTITY.sub(sub, data)
+    return _ENTITY.sub(sub, text)
 
 
 def parse_xhtml(data: bytes, where: str, reporter: Reporter) -> etree._Element | None:
@@ -188,6 +190,10 @@ def parse_xhtml(data: bytes, where: str, reporter: Reporter) -> etree._Element |
 
     A document that declares entities is not read at all (reported): a declaration is how entity
     bombs and external entities (a local file pulled into the text) start, and no book needs one.
+    The text is decoded and cleaned first (``clean``: control characters, ANSI escapes, references
+    to characters XML refuses). Long paragraphs and deep nesting are read (``huge_tree``): the
+    document's size is capped where it is taken from the archive, and elements nested deeper than
+    ``MAX_XML_DEPTH`` are read as text of the element above them, with a report.
     """
     declared = entity_declaration(data)
     if declared is not None:
@@ -196,24 +202,45 @@ def parse_xhtml(data: bytes, where: str, reporter: Reporter) -> etree._Element |
             f"{where}:{declared[0]}:{declared[1]}",
         )
         return None
-    data = _named_entities_to_numeric(data)
+    root = _parse_tree(data, where, reporter)
+    if root is not None and declared_entities(root):
+        reporter.report("entities-refused", "the document declares entities (<!ENTITY>), which are refused; not read", where)
+        return None
+    return root
+
+
+def _parse_tree(data: bytes, where: str, reporter: Reporter) -> etree._Element | None:
+    text = _named_entities_to_numeric(decode_xml(data, where, reporter))
+    raw = text.encode("utf-8")
     try:
-        root = etree.fromstring(data, safe_parser(remove_comments=True, huge_tree=False))
+        return etree.fromstring(raw, safe_parser(remove_comments=True))
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
         place = f"{where}:{line}" + (f":{column}" if column is not None else "")
         msg = exc.msg or str(exc)
+        if "Excessive depth" in msg:
+            flat, dropped = flatten_deep(text)
+            reporter.report(
+                "too-deep",
+                f"elements nested deeper than {MAX_XML_DEPTH} levels; {dropped} tags below that are read as "
+                "plain text of the element above them",
+                place,
+            )
+            raw = flat.encode("utf-8")
+            try:
+                return etree.fromstring(raw, safe_parser(remove_comments=True))
+            except etree.XMLSyntaxError as again:
+                line, column = again.position if again.position else (again.lineno, None)
+                place = f"{where}:{line}" + (f":{column}" if column is not None else "")
+                msg = again.msg or str(again)
         try:
-            root = etree.fromstring(data, safe_parser(recover=True, remove_comments=True, huge_tree=False))
+            root = etree.fromstring(raw, safe_parser(recover=True, remove_comments=True))
         except etree.XMLSyntaxError:
             root = None
         if root is None:
             reporter.report("malformed-xhtml", f"malformed XHTML ({msg}); nothing could be recovered", place)
             return None
         reporter.report("malformed-xhtml", f"malformed XHTML ({msg}); read what could be recovered", place)
-    if declared_entities(root):
-        reporter.report("entities-refused", "the document declares entities (<!ENTITY>), which are refused; not read", where)
-        return None
     return root
 
 
@@ -302,6 +329,17 @@ def note_links(root: etree._Element) -> NoteLinks:
     return NoteLinks(frozenset(refs), notes)
 
 
+@dataclass(frozen=True)
+class _Entered:
+    """What the children of an element are read with."""
+
+    ctx: Context
+    kind: str
+    alphabet: str
+    block: bool
+    """True when the element is a block: what was read is flushed when it closes."""
+
+
 class _Walker:
     """Walks the element tree, collecting inline content and cutting it into blocks."""
 
@@ -374,6 +412,9 @@ class _Walker:
 
         def emit() -> None:
             text = " ".join("".join(buf).translate(_INVISIBLE).split())
+            if text:
+                # CDATA sections and escaped tags are text to the parser; as speech they are markup.
+                text = speakable(text, buf_src, self.reporter)
             if text and buf_ctx is not None:
                 segs.append(Speech(text, buf_ctx, buf_src))
             buf.clear()
@@ -444,20 +485,64 @@ class _Walker:
         self.flush()
         if el.text and el.text.strip():
             self.skip(el, "notes heading", el.text)
-        for child in el:
+        # Sections inside sections are walked with a stack: nesting has no bound in a hostile book.
+        stack: list[tuple[Iterator[etree._Element], etree._Element | None]] = [(iter(el), None)]
+        while stack:
+            children, owner = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if owner is not None and owner.tail and owner.tail.strip():
+                    self.skip(owner, "notes heading", owner.tail)
+                continue
             name = _local(child)
             if not name:
                 pass
             elif name == "li" or child.get("id") or element_types(child) & _NOTES or child in self.links.notes:
                 self.lift_note(child, ctx, alphabet)
             elif name in ("ol", "ul", "div", "section", "dl"):
-                self.notes_section(child, ctx, alphabet)
+                if child.text and child.text.strip():
+                    self.skip(child, "notes heading", child.text)
+                stack.append((iter(child), child))
+                continue
             elif plain_text(child):
                 self.skip(child, "notes heading")
             if child.tail and child.tail.strip():
                 self.skip(child, "notes heading", child.tail)
 
     def element(self, el: etree._Element, ctx: Context, kind: str, alphabet: str, lifting: bool = False) -> None:
+        """Read ``el`` and everything inside it.
+
+        The walk keeps its own stack rather than recursing, so a document nested as deep as the
+        parser allows cannot exhaust Python's.
+        """
+        entered = self.enter(el, ctx, kind, alphabet, lifting)
+        if entered is None:
+            return
+        stack: list[tuple[etree._Element, Iterator[etree._Element], _Entered]] = [(el, iter(el), entered)]
+        self.text(el.text, entered.ctx, entered.kind, _line(el))
+        while stack:
+            parent, children, inside = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if inside.block:
+                    self.flush()
+                if stack:
+                    outer = stack[-1][2]
+                    self.text(parent.tail, outer.ctx, outer.kind, _line(parent))
+                continue
+            entered = self.enter(child, inside.ctx, inside.kind, inside.alphabet)
+            if entered is None:
+                self.text(child.tail, inside.ctx, inside.kind, _line(child))
+                continue
+            self.text(child.text, entered.ctx, entered.kind, _line(child))
+            stack.append((child, iter(child), entered))
+
+    def enter(
+        self, el: etree._Element, ctx: Context, kind: str, alphabet: str, lifting: bool = False
+    ) -> _Entered | None:
+        """Read what ``el`` itself says; what its children are read with, or ``None`` if they are not."""
         ident = el.get("id")
         if ident is not None and ident in self.wanted and ident not in self.anchors:
             self.flush()
@@ -467,22 +552,22 @@ class _Walker:
         if not name:
             if isinstance(el, etree._Entity):
                 self.reporter.report("entity-skipped", f"entity {el.text} is not expanded", self.at(el))
-            return
+            return None
         if name in _NOT_BODY:
-            return
+            return None
         if el.get("hidden") is not None:
             self.skip(el, "hidden")
-            return
+            return None
         if name in _IMAGES:
             self.image(el, name, ctx, kind)
-            return
+            return None
         if name in _MEDIA:
             if plain_text(el):
                 self.skip(el, "media fallback text")
-            return
+            return None
         if name in _RUBY:
             self.skip(el, "ruby annotation")
-            return
+            return None
         if name == "math":
             alt = el.get("alttext")
             if alt:
@@ -491,38 +576,38 @@ class _Walker:
             else:
                 self.reporter.report("math-skipped", "MathML without alttext is not read", self.at(el))
                 self.skip(el, "MathML without alttext")
-            return
+            return None
         types = element_types(el)
         if types & _NOTEREF or el in self.links.refs:
             self.skip(el, "note reference")
             self.refs.append((self.section, el.get("href") or ""))
-            return
+            return None
         if types & _PAGEBREAK:
             self.skip(el, "page number", plain_text(el) or el.get("title") or "")
-            return
+            return None
         if self.in_note and name == "a" and (types & _BACKLINK or not re.search(r"\w", plain_text(el))):
             # "↩" back to the reference: a link for the eye, not a word.
             self.skip(el, "note backlink")
-            return
+            return None
         if self.choices.skip_front_matter and types & set(FRONT_MATTER_TYPES):
             reason = FRONT_MATTER_TYPES[min(types & set(FRONT_MATTER_TYPES))]
             self.skip(el, f"front matter: {reason}")
-            return
+            return None
         if types & _REPEATS:
             self.skip(el, "pull quote (repeats the text)")
-            return
+            return None
         if not lifting and not self.in_note:
             if el in self.links.notes or types & _NOTES:
                 self.lift_note(el, ctx, alphabet)
-                return
+                return None
             if types & _NOTE_SECTIONS:
                 self.notes_section(el, ctx, alphabet)
-                return
+                return None
         if name == "sup" and len(el) == 0 and _SUP_MARK.match(plain_text(el)):
             before = self.last_text().rstrip()
             if before and not before[-1].isdigit():
                 self.skip(el, "reference number")
-                return
+                return None
         lang = el.get(_XML_LANG) or el.get("lang")
         if lang is not None:
             ctx = replace(ctx, lang=self.lang(lang))
@@ -535,7 +620,7 @@ class _Walker:
                 # Typed IPA ("'gɪld,fɔ:d") is folded onto IPA's own symbols: none is lost.
                 ipa = fold_ipa(ph.strip() if alphabet in _IPA else xsampa_to_ipa(ph.strip()))
                 self.segment(Phonemes(ipa, written, ctx, where, override=True), kind)
-                return
+                return None
             self.reporter.report(
                 "unsupported-alphabet",
                 f"ssml:alphabet {alphabet!r} is not supported (use ipa or x-sampa); "
@@ -544,28 +629,19 @@ class _Walker:
             )
         if name == "br":
             self.segment(Break(self.pauses.clause, "clause"), kind)
-            return
+            return None
         if name in _CELLS:
             # Cells of a row are read in one breath, a short pause between them.
             if self.pending:
                 self.segment(Break(self.pauses.clause, "clause"), kind)
-            self.walk_children(el, ctx, kind, alphabet)
-            return
+            return _Entered(ctx, kind, alphabet, False)
         block = name in _BLOCKS
         if block:
             self.flush()
             kind = _BLOCK_KIND.get(name, kind)
             if name == "aside" and types and not self.in_note:
                 kind = "note"
-        self.walk_children(el, ctx, kind, alphabet)
-        if block:
-            self.flush()
-
-    def walk_children(self, el: etree._Element, ctx: Context, kind: str, alphabet: str) -> None:
-        self.text(el.text, ctx, kind, _line(el))
-        for child in el:
-            self.element(child, ctx, kind, alphabet)
-            self.text(child.tail, ctx, kind, _line(child))
+        return _Entered(ctx, kind, alphabet, block)
 
 
 def _source_text(body: etree._Element, wanted: set[str]) -> dict[str | None, str]:
@@ -573,27 +649,40 @@ def _source_text(body: etree._Element, wanted: set[str]) -> dict[str | None, str
     parts: dict[str | None, list[str]] = {None: []}
     current: list[str | None] = [None]
 
-    def walk(el: etree._Element) -> None:
+    def opening(el: etree._Element) -> bool:
+        """Note where ``el`` starts; whether its content is body text."""
         ident = el.get("id")
         if ident is not None and ident in wanted and ident not in parts:
             current[0] = ident
             parts[ident] = []
         name = _local(el)
         if not name or name in _NOT_BODY:
-            return
-        gap = name in _BLOCKS or name in _CELLS or name == "br"
-        if gap:
+            return False
+        if name in _BLOCKS or name in _CELLS or name == "br":
             parts[current[0]].append(" ")
         if el.text:
             parts[current[0]].append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                parts[current[0]].append(child.tail)
-        if gap:
-            parts[current[0]].append(" ")
+        return True
 
-    walk(body)
+    # An explicit stack, as in the walker: nesting depth is the document's to choose.
+    stack: list[tuple[etree._Element, Iterator[etree._Element]]] = []
+    if opening(body):
+        stack.append((body, iter(body)))
+    while stack:
+        el, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            name = _local(el)
+            if name in _BLOCKS or name in _CELLS or name == "br":
+                parts[current[0]].append(" ")
+            if stack and el.tail:
+                parts[current[0]].append(el.tail)
+            continue
+        if opening(child):
+            stack.append((child, iter(child)))
+        elif child.tail:
+            parts[current[0]].append(child.tail)
     return {key: " ".join("".join(text).split()) for key, text in parts.items()}
 
 

@@ -65,13 +65,30 @@ def _address(match: re.Match[str], opts: Options) -> str:
 
 
 def _phone(match: re.Match[str], opts: Options) -> str:
-    return say_digit_groups(match.group(0))
+    number = match.group("tel")
+    spoken = say_digit_groups(number)
+    if match.group("ext"):
+        spoken += ", extension " + digits(match.group("ext"))
+    return spoken
+
+
+def _code(match: re.Match[str], opts: Options) -> str:
+    # A PIN, a card's last digits or a one-time code is read digit by digit, as it is typed.
+    return match.group("key") + match.group("gap") + say_digit_groups(match.group("num"))
 
 
 def _isbn(match: re.Match[str], opts: Options) -> str:
     return "I-S-B-N " + say_digit_groups(match.group("num"))
 
 
+# Words after which a run of digits is a code typed digit by digit ("card ending in 8876",
+# "PIN 4821", "SSN 111-11-1111"), never a quantity.
+_CODE = re.compile(
+    r"(?P<key>\b(?:(?:ending|ends) in|PIN|OTP|SSN|CVV|CVC|passcode|(?:verification|security|access|confirmation|zip|area|postal) code"
+    r"|(?:account|card|routing|serial|tracking|order|reference|policy) (?:number|no\.)|code is))"
+    r"(?P<gap>:?\s+(?:is\s+|was\s+|of\s+|number\s+|#\s?)?)"
+    r"(?P<num>\d{3,}(?:[ -]\d{2,})*)(?![\w.,]\d|[\w-])"
+)
 _TLD = r"com|org|net|edu|gov|io|co|uk|de|fr|info|biz|us|ca|au|eu|ai|dev|app"
 
 RULES = [
@@ -86,12 +103,14 @@ RULES = [
         _address,
     ),
     Rule("isbn", re.compile(r"\bISBN(?:-1[03])?:?\s*(?P<num>(?:97[89][\s-]?)?\d[\d\s-]{7,14}[\dX])\b"), _isbn),
+    Rule("digit-code", _CODE, _code),
     Rule(
         "phone",
         re.compile(
-            r"(?<![\w+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w-])"
-            r"|(?<![\w+-])\+\d{1,3}(?:[\s.-]\d{1,4}){2,5}(?![\w-])"
-            r"|(?<![\w+.,-])\d{3}-\d{4}(?![\w-])"
+            r"(?P<tel>(?<![\w+-])(?:\+\d{1,3}[\s.-]?|1[\s.-])?(?:\(\d{3}\)[\s.-]?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w-])"
+            r"|(?<![\w+-])\+\d{1,3}(?:[\s.-]\(?\d{1,4}\)?){2,5}(?![\w-])"
+            r"|(?<![\w+.,-])\d{3}-\d{4}(?![\w-]))"
+            r"(?:,?\s*(?:ext\.?|x|extension)\s?(?P<ext>\d{1,5})\b)?"
         ),
         _phone,
     ),

@@ -77,6 +77,11 @@ def _code(match: re.Match[str], opts: Options) -> str:
     return match.group("key") + match.group("gap") + say_digit_groups(match.group("num"))
 
 
+def _ip(match: re.Match[str], opts: Options) -> str:
+    # "192.168.0.40": each group digit by digit, joined by "dot" as network people say it.
+    return " dot ".join(digits(group) for group in match.group(0).split("."))
+
+
 def _isbn(match: re.Match[str], opts: Options) -> str:
     return "I-S-B-N " + say_digit_groups(match.group("num"))
 
@@ -103,6 +108,7 @@ RULES = [
         _address,
     ),
     Rule("isbn", re.compile(r"\bISBN(?:-1[03])?:?\s*(?P<num>(?:97[89][\s-]?)?\d[\d\s-]{7,14}[\dX])\b"), _isbn),
+    Rule("ip-address", re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.]|\.\d)"), _ip),
     Rule("digit-code", _CODE, _code),
     Rule(
         "phone",

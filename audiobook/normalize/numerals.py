@@ -71,7 +71,11 @@ def _range(match: re.Match[str], opts: Options) -> str:
     # the numbers are read by the rules below.
     before, _ = _neighbours(match.string, match.start(), match.end())
     word = "and" if before and before.lower() == "between" else "to"
-    return f"{match.group('a')} {word} {match.group('b')}"
+    a, b = match.group("a"), match.group("b")
+    if not all(n.isdigit() and len(n) == 4 for n in (a, b)) and any(n.isdigit() and len(n) == 4 for n in (a, b)):
+        # "1234-123 kg": only two four-digit ends can be years; a lone one is a quantity like the other.
+        return f"{number(a, opts.british)} {word} {number(b, opts.british)}"
+    return f"{a} {word} {b}"
 
 
 def _short_year_range(match: re.Match[str], opts: Options) -> str:

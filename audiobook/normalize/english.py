@@ -47,13 +47,13 @@ def _by_name(rules: list[Rule], *names: str) -> list[Rule]:
 
 RULES: list[Rule] = [
     *web.RULES,
-    *_by_name(dates.RULES, "date-iso", "date-numeric"),
+    *_by_name(dates.RULES, "date-iso", "date-numeric", "date-ymd", "date-dotted", "decade-range"),
     # Before abbreviations ("Gen.", "Rev.", "Col." are books there) and before times ("3:16").
     *references.RULES,
     *money.STERLING_RULES,
     *abbreviations.RULES,
     *roman.RULES,
-    *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "time", "time-hour", "decade"),
+    *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "era", "quarter", "time", "time-hour", "decade"),
     *money.RULES,
     *measures.RULES,
     *numerals.RULES,

@@ -151,6 +151,27 @@ def _quarter(match: re.Match[str], opts: Options) -> str:
 
 
 _MERIDIEM = r"(?P<ampm>[ap]-m|[AP]-M|[ap]\.m\.|[AP]\.M\.|[ap]m|[AP]M)(?![\w-])"
+_AMPM = r"(?:[ap]\.m\.|[AP]\.M\.|[ap]m|[AP]M)"
+# Time zones after a time: "10 am EST", "10 a.m. e.s.t.", "10:00 UTC+2".
+_ZONE = (
+    r"(?:\s*(?P<tz>(?:[ECMPA][SD]T|GMT|UTC|BST|CES?T|IST|JST|AES?DT|AEST|HST|AKST|AKDT|Z(?=\W|$))"
+    r"|(?<=\s)[ecmp]\.?[sd]\.?t\b\.?)(?:\s?(?P<tzsign>[+\-\u2212])\s?(?P<tzh>\d{1,2})(?::?(?P<tzm>\d{2}))?)?(?!\w))?"
+)
+
+
+def _zone(match: re.Match[str]) -> str:
+    """The time zone after a time, letter by letter, with its offset: " U-T-C plus two"."""
+    tz = match.group("tz")
+    if not tz:
+        return ""
+    letters = tz.replace(".", "").upper()
+    spoken = " " + ("zulu" if letters == "Z" else "-".join(letters))
+    if match.group("tzh"):
+        sign = "plus" if match.group("tzsign") == "+" else "minus"
+        spoken += f" {sign} {cardinal(int(match.group('tzh')))}"
+        if match.group("tzm") and int(match.group("tzm")):
+            spoken += f" {cardinal(int(match.group('tzm')))}"
+    return spoken
 
 
 def say_time(hour: int, minute: int, second: int | None, meridiem: str | None, opts: Options) -> str:
@@ -196,17 +217,30 @@ def _time(match: re.Match[str], opts: Options) -> str:
     second = int(match.group("s")) if match.group("s") else None
     if hour > 24 or minute > 59 or (second is not None and second > 59):
         return match.group(0)
-    if second is not None and not match.group("ampm"):
+    if second is not None and not match.group("ampm") and not match.group("tz"):
         # "1:30:15" with seconds and no a.m./p.m. is a duration, not a clock time.
         return say_duration(hour, minute, second)
-    return say_time(hour, minute, second, _meridiem(match.group("ampm")), opts)
+    return say_time(hour, minute, second, _meridiem(match.group("ampm")), opts) + _zone(match)
+
+
+def _dotted_time(match: re.Match[str], opts: Options) -> str:
+    # "1.59 p.m.": a British writing of 1:59; only with a.m. or p.m. after it is it a time.
+    hour, minute = int(match.group("h")), int(match.group("m"))
+    if not 1 <= hour <= 12 or minute > 59:
+        return match.group(0)
+    return say_time(hour, minute, None, _meridiem(match.group("ampm")), opts) + _zone(match)
 
 
 def _hour(match: re.Match[str], opts: Options) -> str:
     hour = int(match.group("h"))
     if not 1 <= hour <= 12:
         return match.group(0)
-    return f"{cardinal(hour)} {_meridiem(match.group('ampm'))}"
+    return f"{cardinal(hour)} {_meridiem(match.group('ampm'))}" + _zone(match)
+
+
+def _time_range(match: re.Match[str], opts: Options) -> str:
+    # "5pm-7 pm", "4:00 am - 8:12 pm": the dash between two times is "to"; each time is read later.
+    return match.group("a") + " to "
 
 
 def _plural(words: str) -> str:
@@ -277,11 +311,31 @@ RULES = [
     ),
     Rule("quarter", re.compile(r"\bQ(?P<q>[1-4])(?:\s(?P<y>\d{4})\b)?(?!\w)|(?<![\w.])(?P<q2>[1-4])Q(?P<y2>\d{2}|\d{4})\b"), _quarter),
     Rule(
+        "time-range",
+        re.compile(
+            rf"(?<![\w:.,])(?P<a>\d{{1,2}}(?::\d{{2}})?\s*{_AMPM}|\d{{1,2}}:\d{{2}})\s*[-\u2013]\s*"
+            rf"(?=\d{{1,2}}(?::\d{{2}})?\s*{_AMPM}|\d{{1,2}}:\d{{2}}(?!\d))"
+        ),
+        _time_range,
+    ),
+    Rule(
         "time",
-        re.compile(rf"(?<![\w:.])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?(?![\d:])(?:\s*{_MERIDIEM})?"),
+        re.compile(
+            rf"(?<![\w:.])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?(?![\d:])(?:\s*{_MERIDIEM})?{_ZONE}"
+        ),
         _time,
     ),
-    Rule("time-hour", re.compile(rf"(?<![\w:.,])(?P<h>\d{{1,2}})\s*{_MERIDIEM}"), _hour),
+    Rule(
+        "time-dotted",
+        re.compile(rf"(?<![\w:.,])(?P<h>\d{{1,2}})\.(?P<m>\d{{2}})\s*{_MERIDIEM}{_ZONE}"),
+        _dotted_time,
+    ),
+    Rule("time-hour", re.compile(rf"(?<![\w:.,])(?P<h>\d{{1,2}})\s*{_MERIDIEM}{_ZONE}"), _hour),
+    Rule(
+        "utc-offset",
+        re.compile(r"\b(?P<tz>UTC|GMT)(?:\s?(?P<tzsign>[+\-\u2212])\s?(?P<tzh>\d{1,2})(?::?(?P<tzm>\d{2}))?)(?!\w)"),
+        lambda m, o: _zone(m).strip(),
+    ),
     Rule("decade", re.compile(r"(?<![\w,.])['\u2019]?(?P<n>\d0|\d{3}0)(?:['\u2019]?s\b|(?<=\d{4}) s\b(?!['\u2019]))"), _decade),
 ]
 """Date, time and decade rules in the order they apply."""

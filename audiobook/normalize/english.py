@@ -53,7 +53,7 @@ RULES: list[Rule] = [
     *money.STERLING_RULES,
     *abbreviations.RULES,
     *roman.RULES,
-    *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "era", "quarter", "time", "time-hour", "decade"),
+    *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "era", "quarter", "time-range", "time", "time-dotted", "time-hour", "utc-offset", "decade"),
     *money.RULES,
     *measures.RULES,
     *numerals.RULES,

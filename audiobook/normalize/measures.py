@@ -136,6 +136,32 @@ def _scientific(match: re.Match[str], opts: Options) -> str:
     return f"{number(match.group('m'), opts.british)} times ten to the {power}"
 
 
+_OPERATORS = {
+    "+": "plus", "-": "minus", "\u2212": "minus", "*": "times", "×": "times", "/": "divided by",
+    "÷": "divided by", "=": "equals", "<": "is less than", ">": "is greater than",
+    "≤": "is less than or equal to", "≥": "is greater than or equal to", "≠": "does not equal",
+    "≈": "is approximately",
+}  # fmt: skip
+_OPERAND = r"(?:\d+(?:\.\d+)?|(?<![\w'])[a-z](?![\w']))"
+_OP = r"[-+*/×÷=<>≤≥≠≈\u2212]"
+_ARITHMETIC = re.compile(rf"(?<![\w.,/+\-*=]){_OPERAND}(?:\s*{_OP}\s*{_OPERAND})+(?![\w/+*=]|[.,]\d|-\d)")
+_SPLIT = re.compile(rf"\s*({_OP})\s*")
+
+
+def _arithmetic(match: re.Match[str], opts: Options) -> str:
+    # "2+3", "1-2=5", "x + 1 = y": digits and operators together are a sum, read sign by sign.
+    # A dash or slash alone between numbers is a range, a fraction or a date, and "×" alone a size
+    # or a product: other rules read those.
+    written = match.group(0)
+    if not any(ch.isdigit() for ch in written) or not re.search(r"[+*÷=<>≤≥≠≈]", written):
+        return written
+    parts = _SPLIT.split(written)
+    return " ".join(_OPERATORS[part] if i % 2 else part for i, part in enumerate(parts))
+
+
+_SIGN_WORDS = {"≈": "approximately", "≤": "at most", "≥": "at least", "≠": "not equal to", "<": "less than", ">": "more than"}
+
+
 def _fixed(text: str) -> Callable[[re.Match[str], Options], str]:
     return lambda match, opts: text
 
@@ -149,6 +175,7 @@ RULES = [
         ),
         _scientific,
     ),
+    Rule("arithmetic", _ARITHMETIC, _arithmetic),
     Rule("percent", re.compile(rf"(?<![\w.,]){_NUMBER}\s?(?P<sign>%|‰)"), _percent),
     Rule(
         "dimensions",
@@ -173,6 +200,11 @@ RULES = [
     Rule("paragraph-sign", re.compile(r"¶\s*"), _fixed("paragraph ")),
     Rule("number-sign", re.compile(r"(?<![\w&])#\s?(?=\d)"), _fixed("number ")),
     Rule("about", re.compile(r"(?<![\w])~\s?(?=\d)"), _fixed("about ")),
+    Rule(
+        "comparison-sign",
+        re.compile(r"(?:(?<=\s)|^)(?P<s>[≈≤≥≠]|[<>](?=\s?\d))\s?(?=[\d$£€¥.-])"),
+        lambda m, o: _SIGN_WORDS[m.group("s")] + " ",
+    ),
     Rule("plus-minus", re.compile(r"\s*±\s*"), _fixed(" plus or minus ")),
     Rule("times", re.compile(r"(?<=\d)\s*[×\u00d7]\s*(?=\d)"), _fixed(" times ")),
     Rule("divided", re.compile(r"(?<=\d)\s*÷\s*(?=\d)"), _fixed(" divided by ")),

@@ -19,6 +19,8 @@ class Options:
     """Order of day and month in numeric dates such as 11/12/2024: ``mdy`` or ``dmy``."""
     expand_titles: bool = True
     """Spell out titles and abbreviations ("Dr." → "Doctor"); off leaves them to espeak-ng."""
+    keep: frozenset[str] = frozenset()
+    """Words a user's lexicon reads ("W3C"): a rule whose match is exactly one of them leaves it."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def _starts_sentence(match: re.Match[str]) -> bool:
 
 
 def _spoken(match: re.Match[str], rule: Rule, options: Options) -> str:
+    if options.keep and match.group(0) in options.keep:
+        return match.group(0)
     said = rule.say(match, options)
     # "It was late. 3 men came." → "… Three men came.": a number or symbol said as a word keeps
     # the capital of a sentence start, which is what tells the sentence splitter a sentence began.

@@ -52,6 +52,7 @@ RULES: list[Rule] = [
     *references.RULES,
     *money.STERLING_RULES,
     *abbreviations.RULES,
+    *web.CODE_RULES,
     *roman.RULES,
     *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "era", "quarter", "time-range", "time", "time-dotted", "time-hour", "utc-offset", "decade"),
     *money.RULES,

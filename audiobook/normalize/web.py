@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from audiobook.normalize.base import Options, Rule
-from audiobook.normalize.numbers import digits
+from audiobook.normalize.numbers import cardinal, digits
 
-__all__ = ["RULES", "say_address", "say_digit_groups"]
+__all__ = ["CODE_RULES", "RULES", "say_address", "say_code_number", "say_digit_groups"]
 
 _SIGNS = {
     ".": "dot",
@@ -94,6 +94,83 @@ _CODE = re.compile(
     r"(?P<gap>:?\s+(?:is\s+|was\s+|of\s+|number\s+|#\s?)?)"
     r"(?P<num>\d{3,}(?:[ -]\d{2,})*)(?![\w.,]\d|[\w-])"
 )
+def _pair(text: str) -> str:
+    value = int(text)
+    if value == 0:
+        return "hundred"
+    return f"oh {cardinal(value)}" if text.startswith("0") else cardinal(value)
+
+
+def say_code_number(text: str) -> str:
+    """Digits in a name or code the way they are said: "401" → "four oh one", "2490" → "twenty-four ninety"."""
+    if len(text) <= 2 and not (len(text) == 2 and text.startswith("0")):
+        return cardinal(int(text))
+    if len(text) == 3:
+        return f"{digits(text[0])} {_pair(text[1:])}"
+    if len(text) == 4 and not text.startswith("0"):
+        return f"{cardinal(int(text[:2]))} {_pair(text[2:])}"
+    return digits(text)
+
+
+def _plan(match: re.Match[str], opts: Options) -> str:
+    # "401(k)", "501(c)(3)": a tax or law code, its number in pairs and each bracket said.
+    inner = re.findall(r"\(([A-Za-z0-9]{1,3})\)", match.group("parts"))
+    said = [say_code_number(match.group("n"))]
+    said += [say_code_number(p) if p.isdigit() else "-".join(p.upper() if len(p) > 1 else p) for p in inner]
+    return " ".join(said)
+
+
+_CODE_PIECE = re.compile(r"[A-Z]+|\d+")
+
+
+def _letters_digits(match: re.Match[str], opts: Options) -> str:
+    # "B2A23C", "C24", "A380": capitals spelled, numbers said as in names ("A three eighty").
+    out = []
+    for piece in _CODE_PIECE.findall(match.group(0)):
+        out.append(say_code_number(piece) if piece.isdigit() else "-".join(piece))
+    return " ".join(out)
+
+
+def _flight(match: re.Match[str], opts: Options) -> str:
+    return f"{match.group('word')} {'-'.join(match.group('code'))} {say_code_number(match.group('num'))}"
+
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+
+def _tag(match: re.Match[str], opts: Options) -> str:
+    # "#ThrowBackThursday" → "hashtag Throw Back Thursday"; "@mypizza" → "at mypizza".
+    words = _CAMEL.sub(" ", match.group("name")).replace("_", " ")
+    return ("hashtag " if match.group("sign") == "#" else "at ") + words
+
+
+# Words after a dot that mean a missing space between sentences ("it.and"), not an extension.
+_NOT_EXTENSIONS = frozenset(
+    "a an and as at but by for from had has he her him his i if in is it its not of on or our she so "
+    "that the then they this to was we were when with you".split()
+)
+
+
+def _file_name(match: re.Match[str], opts: Options) -> str:
+    # "intro.html", "test.abc": the dot is said; an extension without vowels is spelled ("H-T-M-L").
+    if match.group(0).rsplit(".", 1)[1] in _NOT_EXTENSIONS:
+        return match.group(0)
+    return say_address(match.group(0))
+
+
+CODE_RULES = [
+    Rule("plan-code", re.compile(r"(?<![\w.])(?P<n>\d{3})(?P<parts>(?:\([A-Za-z0-9]{1,3}\))+)"), _plan),
+    Rule("flight", re.compile(r"\b(?P<word>[Ff]light)\s+(?P<code>[A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(?P<num>\d{1,4})\b"), _flight),
+    Rule("letters-digits", re.compile(r"\b(?=[A-Z]{1,4}\d)[A-Z]+\d+(?:[A-Z]+\d*)*\b(?![.,]\d)"), _letters_digits),
+    Rule("hashtag", re.compile(r"(?<![\w&#/])(?P<sign>[#@])(?P<name>[A-Za-z_][\w]*[A-Za-z0-9])"), _tag),
+    Rule(
+        "file-name",
+        re.compile(r"(?<![\w.@/])[A-Za-z0-9_][\w-]+\.(?:[a-z][a-z0-9]{1,4})(?!\w|\.\w)"),
+        _file_name,
+    ),
+]
+"""Codes, tags and file names; they run after the abbreviations, whose dotted forms they must not take."""
+
 _TLD = r"com|org|net|edu|gov|io|co|uk|de|fr|info|biz|us|ca|au|eu|ai|dev|app"
 
 RULES = [

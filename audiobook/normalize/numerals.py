@@ -72,8 +72,10 @@ def _range(match: re.Match[str], opts: Options) -> str:
     before, _ = _neighbours(match.string, match.start(), match.end())
     word = "and" if before and before.lower() == "between" else "to"
     a, b = match.group("a"), match.group("b")
-    if not all(n.isdigit() and len(n) == 4 for n in (a, b)) and any(n.isdigit() and len(n) == 4 for n in (a, b)):
-        # "1234-123 kg": only two four-digit ends can be years; a lone one is a quantity like the other.
+    lengths = sorted(len(n) if n.isdigit() else 0 for n in (a, b))
+    if lengths[1] == 4 and lengths[0] not in (2, 4):
+        # "1234-123 kg": a four-digit end is a year only beside another year or a short one
+        # ("1659-60"); beside any other number it is a quantity like that one.
         return f"{number(a, opts.british)} {word} {number(b, opts.british)}"
     return f"{a} {word} {b}"
 

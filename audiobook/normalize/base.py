@@ -6,7 +6,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Options", "Rule", "apply_rules"]
+__all__ = ["DIGITS", "Options", "Rule", "apply_rules"]
+
+DIGITS = "0123456789"
+"""``Rule.needs`` of the rules that only ever match a number."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class Rule:
     """What the rule rewrites."""
     say: Callable[[re.Match[str], Options], str]
     """The spoken form of one match (returning ``match.group(0)`` leaves it as written)."""
+    needs: str = ""
+    """Characters of which every match holds one: a text with none skips the rule unscanned
+    (most prose has no digits, and scanning it once per rule is most of a book's time)."""
 
 
 # A sentence end before a position: its mark, closing quotes or brackets, then space.
@@ -67,5 +73,7 @@ def _spoken(match: re.Match[str], rule: Rule, options: Options) -> str:
 def apply_rules(text: str, rules: list[Rule], options: Options) -> str:
     """Apply each rule in turn over the whole text."""
     for rule in rules:
+        if rule.needs and not any(ch in text for ch in rule.needs):
+            continue
         text = rule.pattern.sub(lambda m: _spoken(m, rule, options), text)  # noqa: B023 - used at once
     return text

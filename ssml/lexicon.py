@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
@@ -172,11 +173,20 @@ def parse_lexicon(data: str | bytes, *, source: str = "<lexicon>", strict: bool 
 def read_lexicon(
     uri: str, base_dir: str | Path, *, source: str = "<ssml>", strict: bool = False, warn: Warn
 ) -> Lexicon:
-    """Read the PLS file ``uri`` names, relative to ``base_dir`` and never outside it; never fetched."""
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", uri) and not re.match(r"^[A-Za-z]:[\\/]", uri):
+    """Read the PLS file ``uri`` names, relative to ``base_dir`` and never outside it; never fetched.
+
+    ``uri`` is a path or a ``file:`` URI ("file:names.pls", "file:///home/me/book/names.pls").
+    """
+    local = uri
+    if uri.lower().startswith("file:"):
+        parsed = urlsplit(uri)
+        if parsed.netloc not in ("", "localhost"):
+            raise ValueError(f"lexicon {uri!r} names another machine (nothing is fetched); put the file beside the document")
+        local = unquote(parsed.path)
+    elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", uri) and not re.match(r"^[A-Za-z]:[\\/]", uri):
         raise ValueError(f"lexicon {uri!r} is not a local file (nothing is fetched); put the file beside the document")
     base = Path(base_dir).resolve()
-    path = (base / uri).resolve()
+    path = (base / local).resolve()
     if not path.is_relative_to(base):
         raise ValueError(f"lexicon {uri!r} is outside the document's folder {base}; copy it there")
     if not path.is_file():

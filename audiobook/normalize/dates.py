@@ -35,8 +35,6 @@ def _month(match: re.Match[str]) -> int | None:
     word = match.group("month")
     if word.lower() in _MONTH_WORDS and word.islower() and not match.group("y"):
         return None
-    if word.islower() and len(word) > 3 and word not in (m.lower() for m in MONTHS) and word != "sept":
-        return None
     return _MONTH_NUMBER[word[:3].lower()]
 
 
@@ -116,10 +114,6 @@ def _month_year(match: re.Match[str], opts: Options) -> str:
     return f"{MONTHS[month - 1]} {year(int(match.group('y')), opts.british)}"
 
 
-def _ymd(match: re.Match[str], opts: Options) -> str:
-    return _iso(match, opts)
-
-
 def _dotted(match: re.Match[str], opts: Options) -> str:
     # "15.01.2020": dots between day, month and year are a European writing, always day first.
     day, month = int(match.group("a")), int(match.group("b"))
@@ -140,9 +134,8 @@ def _era_any(match: re.Match[str], opts: Options) -> str:
 _ERAS = {"ad": "A-D", "bc": "B-C", "bce": "B-C-E", "ce": "C-E"}
 
 
-
 def _quarter(match: re.Match[str], opts: Options) -> str:
-    # "Q3 2024", "2Q22": said the way business people say it, "Q three, twenty twenty-four".
+    # "Q3 2024", "2Q22": said the way business people say it, "Q three twenty twenty-four".
     spoken = f"Q {cardinal(int(match.group('q') or match.group('q2')))}"
     y = match.group("y") or match.group("y2")
     if y:
@@ -154,7 +147,7 @@ _MERIDIEM = r"(?P<ampm>[ap]-m|[AP]-M|[ap]\.m\.|[AP]\.M\.|[ap]m|[AP]M)(?![\w-])"
 _AMPM = r"(?:[ap]\.m\.|[AP]\.M\.|[ap]m|[AP]M)"
 # Time zones after a time: "10 am EST", "10 a.m. e.s.t.", "10:00 UTC+2".
 _ZONE = (
-    r"(?:\s*(?P<tz>(?:[ECMPA][SD]T|GMT|UTC|BST|CES?T|IST|JST|AES?DT|AEST|HST|AKST|AKDT|Z(?=\W|$))"
+    r"(?:\s*(?P<tz>(?:[ECMPA][SD]T|GMT|UTC|BST|CES?T|IST|JST|AEST|AEDT|HST|AKST|AKDT|Z(?=\W|$))"
     r"|(?<=\s)[ecmp]\.?[sd]\.?t\b\.?)(?:\s?(?P<tzsign>[+\-\u2212])\s?(?P<tzh>\d{1,2})(?::?(?P<tzm>\d{2}))?)?(?!\w))?"
 )
 
@@ -277,7 +270,7 @@ RULES = [
         ),
         _numeric,
     ),
-    Rule("date-ymd", re.compile(r"(?<![\w/.])(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\w/])"), _ymd),
+    Rule("date-ymd", re.compile(r"(?<![\w/.])(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\w/])"), _iso),
     Rule("date-dotted", re.compile(r"(?<![\w.])(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>\d{4})(?![\w]|\.\d)"), _dotted),
     Rule(
         "decade-range",

@@ -1,9 +1,9 @@
 """The English normalizer: one ordered table of rules, from the most specific to the most general.
 
 Addresses and telephone numbers go first (they hold dots and digits every later rule would
-claim), then dates, chapter-and-verse references, pounds, shillings and pence (whose "s." and "d."
-no other rule may take), abbreviations, Roman numerals, times, money, units and symbols, and last
-the plain numbers. Each rule is an entry of ``RULES``; adding one is a line here and a line in
+claim), then numeric dates, chapter-and-verse references, pounds, shillings and pence (whose "s."
+and "d." no other rule may take), abbreviations, codes, tags and file names, Roman numerals, dates
+with month names, times, money, units and symbols, and last the plain numbers. Each rule is an entry of ``RULES``; adding one is a line here and a line in
 ``tests/fixtures/normalize/en.tsv``.
 """
 

@@ -111,14 +111,14 @@ def _unit_ratio(match: re.Match[str], opts: Options) -> str:
 
 def _dimensions(match: re.Match[str], opts: Options) -> str:
     # "2x8", "2 × 4 m", "3 x 4 x 5": sizes are read with "by"; "3 × 4" alone is arithmetic.
-    if "×" in match.group(0) and not match.group("c") and not _UNIT_AFTER().match(match.string, match.end()):
+    if "×" in match.group(0) and not match.group("c") and not _unit_after().match(match.string, match.end()):
         return match.group(0)
     sizes = [match.group(k) for k in ("a", "b", "c") if match.group(k)]
     return " by ".join(sizes)
 
 
 @functools.cache
-def _UNIT_AFTER() -> re.Pattern[str]:  # noqa: N802 - a compiled pattern, built once
+def _unit_after() -> re.Pattern[str]:
     return re.compile(rf"\s?(?:{_symbols()})(?![\w])")
 
 

@@ -1,8 +1,10 @@
-"""Web addresses, e-mail addresses, telephone numbers and ISBNs, read the way people say them.
+"""Web addresses, e-mail addresses, telephone numbers, IP addresses, ISBNs, typed codes, tags and
+file names, read the way people say them.
 
 "https://www.example.com/docs" → "w-w-w dot example dot com slash docs" (the scheme is not read),
 "ada@example.org" → "ada at example dot org", "555-0142" → "five five five, zero one four two",
-"ISBN 978-0-306-40615-7" → "I-S-B-N nine seven eight, zero, three zero six, ...".
+"ISBN 978-0-306-40615-7" → "I-S-B-N nine seven eight, zero, three zero six, ...",
+"PIN 4821" → "PIN four eight two one", "401(k)" → "four oh one k", "#mytext" → "hashtag mytext".
 """
 
 from __future__ import annotations

@@ -91,10 +91,10 @@ def _isbn(match: re.Match[str], opts: Options) -> str:
 # Words after which a run of digits is a code typed digit by digit ("card ending in 8876",
 # "PIN 4821", "SSN 111-11-1111"), never a quantity.
 _CODE = re.compile(
-    r"(?P<key>\b(?:(?:ending|ends) in|PIN|OTP|SSN|CVV|CVC|passcode|(?:verification|security|access|confirmation|zip|area|postal) code"
+    r"(?P<key>\b(?:(?:ending|ends) in|PIN|OTP|SSN|EIN|CVV|CVC|passcode|identification number|(?:verification|security|access|confirmation|zip|area|postal) code"
     r"|(?:account|card|routing|serial|tracking|order|reference|policy) (?:number|no\.)|code is))"
     r"(?P<gap>:?\s+(?:is\s+|was\s+|of\s+|number\s+|#\s?)?)"
-    r"(?P<num>\d{3,}(?:[ -]\d{2,})*)(?![\w.,]\d|[\w-])"
+    r"(?P<num>\d{2,}(?:[ -]\d{2,})+|\d{3,})(?![\w.,]\d|[\w-])"
 )
 def _pair(text: str) -> str:
     value = int(text)

@@ -74,7 +74,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("phoneme", "ph", S),
     Capability("phoneme", "alphabet", P, "ipa and x-sampa; others read the text"),
     Capability("lexicon", None, S, "W3C PLS files beside the document; never fetched"),
-    Capability("lexicon", "uri", P, "local files in the document's folder or below"),
+    Capability("lexicon", "uri", P, "local files in the document's folder or below, as paths or file: URIs"),
     Capability("lexicon", "xml:id", S, "named for <lookup>; without it the lexicon applies everywhere"),
     Capability("lexicon", "type", S, "no effect"),
     Capability("lexicon", "fetchtimeout", I, "nothing is fetched"),

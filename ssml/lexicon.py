@@ -8,9 +8,11 @@ ENTITY declarations as SSML documents.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
@@ -173,9 +175,22 @@ def parse_lexicon(data: str | bytes, *, source: str = "<lexicon>", strict: bool 
 def read_lexicon(
     uri: str, base_dir: str | Path, *, source: str = "<ssml>", strict: bool = False, warn: Warn
 ) -> Lexicon:
-    """Read the PLS file ``uri`` names, relative to ``base_dir`` and never outside it; never fetched."""
+    """Read the PLS file ``uri`` names, relative to ``base_dir`` and never outside it; never fetched.
+
+    ``uri`` is a path or a ``file:`` URI of a file in the document's folder ("file:names.pls",
+    "file:///home/me/book/names.pls"); any other URL is refused.
+    """
+    local = uri
+    if uri.lower().startswith("file:"):
+        parsed = urlsplit(uri)
+        if parsed.netloc not in ("", "localhost"):
+            raise ValueError(f"lexicon {uri!r} names another machine (nothing is fetched); put the file beside the document")
+        local = unquote(parsed.path)
+        if os.path.isabs(local) and base_dir is not None:
+            # An absolute file: URI counts when it names a file in the folder; resolve_inside says if it does.
+            local = os.path.relpath(local, Path(base_dir).resolve())
     try:
-        path = resolve_inside(base_dir, uri)
+        path = resolve_inside(base_dir, local)
     except ValueError as exc:
         raise ValueError(f"lexicon {exc}") from None
     if not path.is_file():

@@ -170,6 +170,8 @@ def test_other_languages_pass_through() -> None:
         ("3rd", "number", "ordinal", "third"),
         ("FBI", "characters", None, "F-B-I"),
         ("abc", "spell-out", None, "A-B-C"),
+        ("abc@1+2-3*", "spell-out", None, "A-B-C at one plus two dash three asterisk"),
+        ("a§b", "characters", None, "A section sign B"),
         ("2024", "digits", None, "two zero two four"),
         ("1234", "number", "digits", "one two three four"),
         ("11/12/2024", "date", "dmy", "the eleventh of December, twenty twenty-four"),

@@ -143,6 +143,27 @@ def test_lexicon_beside_the_document_is_applied_in_lookup(tmp_path: Path) -> Non
     assert reporter.reports == []
 
 
+@pytest.mark.parametrize("uri", ["file:names.pls", "file:///{folder}/names.pls", "file://localhost/{folder}/names.pls"])
+def test_lexicon_file_uri_in_the_document_folder_is_applied(tmp_path: Path, uri: str) -> None:
+    (tmp_path / "names.pls").write_bytes((FIXTURES / "lexicons" / "names.pls").read_bytes())
+    doc = tmp_path / "doc.ssml"
+    uri = uri.format(folder=str(tmp_path).lstrip("/"))
+    doc.write_text(f'<speak><lexicon uri="{uri}" xml:id="n"/><lookup ref="n">Hello Siobhan.</lookup></speak>')
+    reporter = Reporter()
+    book = read_path(doc, ReadOptions(), reporter)
+    segs = book.chapters[0].blocks[0].segments
+    assert any(isinstance(s, Phonemes) and s.override and s.text == "Siobhan" for s in segs)
+    assert reporter.reports == []
+
+
+def test_lexicon_file_uri_of_another_machine_is_refused(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.ssml"
+    doc.write_text('<speak><lexicon uri="file://server/names.pls" xml:id="n"/><lookup ref="n">Hello.</lookup></speak>')
+    reporter = Reporter()
+    read_path(doc, ReadOptions(), reporter)
+    assert any("another machine" in r.message for r in reporter.reports)
+
+
 def plan_of(text: str) -> list:
     book = ssml_reader.read(text.encode(), ReadOptions(source="t.ssml"))
     (chapter,) = run_passes(book, lang="en-us", unit_options=UnitOptions(), reporter=Reporter())

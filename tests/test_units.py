@@ -76,6 +76,14 @@ def test_short_sentence_joins_the_next_one_without_pause() -> None:
     assert items[0].text == "Yes. I will come to the party tomorrow evening."
 
 
+def test_sentences_without_final_marks_keep_their_end_when_joined() -> None:
+    # SSML "<s>hello there</s><s>world again</s>": two sentences, even in one model call.
+    items = plan(para(Speech("hello there"), Break(0, "sentence"), Speech("world again")))
+    (unit,) = units(items)
+    assert unit.text == "hello there world again"
+    assert unit.phonemes.split(" ")[1].endswith(".") and not unit.phonemes.endswith(".")
+
+
 def test_short_sentence_at_the_end_joins_the_previous_one() -> None:
     items = plan(para(Speech("I will come to the party tomorrow evening. Yes.")), para(Speech("Next paragraph here.")))
     assert [u.text for u in units(items)] == ["I will come to the party tomorrow evening. Yes.", "Next paragraph here."]

@@ -6,7 +6,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Options", "Rule", "apply_rules"]
+__all__ = ["DIGITS", "Options", "Rule", "apply_rules"]
+
+DIGITS = "0123456789"
+"""``Rule.needs`` of the rules that only ever match a number."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class Options:
     """Order of day and month in numeric dates such as 11/12/2024: ``mdy`` or ``dmy``."""
     expand_titles: bool = True
     """Spell out titles and abbreviations ("Dr." → "Doctor"); off leaves them to espeak-ng."""
+    keep: frozenset[str] = frozenset()
+    """Words a user's lexicon reads ("W3C"): a rule whose match is exactly one of them leaves it."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,9 @@ class Rule:
     """What the rule rewrites."""
     say: Callable[[re.Match[str], Options], str]
     """The spoken form of one match (returning ``match.group(0)`` leaves it as written)."""
+    needs: str = ""
+    """Characters of which every match holds one: a text with none skips the rule unscanned
+    (most prose has no digits, and scanning it once per rule is most of a book's time)."""
 
 
 # A sentence end before a position: its mark, closing quotes or brackets, then space.
@@ -52,6 +60,8 @@ def _starts_sentence(match: re.Match[str]) -> bool:
 
 
 def _spoken(match: re.Match[str], rule: Rule, options: Options) -> str:
+    if options.keep and match.group(0) in options.keep:
+        return match.group(0)
     said = rule.say(match, options)
     # "It was late. 3 men came." → "… Three men came.": a number or symbol said as a word keeps
     # the capital of a sentence start, which is what tells the sentence splitter a sentence began.
@@ -63,5 +73,7 @@ def _spoken(match: re.Match[str], rule: Rule, options: Options) -> str:
 def apply_rules(text: str, rules: list[Rule], options: Options) -> str:
     """Apply each rule in turn over the whole text."""
     for rule in rules:
+        if rule.needs and not any(ch in text for ch in rule.needs):
+            continue
         text = rule.pattern.sub(lambda m: _spoken(m, rule, options), text)  # noqa: B023 - used at once
     return text

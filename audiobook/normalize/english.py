@@ -1,14 +1,15 @@
 """The English normalizer: one ordered table of rules, from the most specific to the most general.
 
 Addresses and telephone numbers go first (they hold dots and digits every later rule would
-claim), then dates, chapter-and-verse references, pounds, shillings and pence (whose "s." and "d."
-no other rule may take), abbreviations, Roman numerals, times, money, units and symbols, and last
-the plain numbers. Each rule is an entry of ``RULES``; adding one is a line here and a line in
+claim), then numeric dates, chapter-and-verse references, pounds, shillings and pence (whose "s."
+and "d." no other rule may take), abbreviations, codes, tags and file names, Roman numerals, dates
+with month names, times, money, units and symbols, and last the plain numbers. Each rule is an entry of ``RULES``; adding one is a line here and a line in
 ``tests/fixtures/normalize/en.tsv``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from importlib import resources
@@ -23,7 +24,7 @@ from audiobook.normalize import (
     roman,
     web,
 )
-from audiobook.normalize.base import Options, Rule, apply_rules
+from audiobook.normalize.base import DIGITS, Options, Rule, apply_rules
 from audiobook.normalize.numbers import decimal, spell_long_numbers
 
 __all__ = ["RULES", "expand", "prepare_for_espeak", "rule_names"]
@@ -45,20 +46,42 @@ def _by_name(rules: list[Rule], *names: str) -> list[Rule]:
     return [table[name] for name in names]
 
 
+_VULGAR = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞⅐⅑⅒"
+# What a text must hold for each rule to match at all (see ``Rule.needs``): most rules read numbers.
+_NEEDS = {
+    **dict.fromkeys(
+        [
+            "ip-address", "digit-code", "phone", "isbn", "date-iso", "date-numeric", "date-ymd", "date-dotted",
+            "decade-range", "date-month-first", "date-day-first", "date-month-year", "era", "quarter",
+            "time-range", "time", "time-dotted", "time-hour", "utc-offset", "decade", "plan-code", "flight",
+            "letters-digits", "money-range", "money-symbol", "money-code", "money-code-first", "money-cents",
+            "scientific", "arithmetic", "percent", "dimensions", "unit", "per-unit", "minus", "year-range-short",
+            "range", "fraction", "ordinal", "version", "version-named", "number",
+        ],
+        DIGITS,
+    ),
+    "hashtag": "#@", "file-name": ".", "unit-ratio": "/", "comparison-sign": "≈≤≥≠<>", "fraction-sign": _VULGAR,
+    "ampersand": "&", "section": "§", "paragraph-sign": "¶", "number-sign": "#", "about": "~",
+    "plus-minus": "±", "times": "×", "divided": "÷", "equals": "=", "plus": "+", "copyright": "©",
+    "trademark": "™®", "and-or": "/",
+}  # fmt: skip
+
 RULES: list[Rule] = [
     *web.RULES,
-    *_by_name(dates.RULES, "date-iso", "date-numeric"),
+    *_by_name(dates.RULES, "date-iso", "date-numeric", "date-ymd", "date-dotted", "decade-range"),
     # Before abbreviations ("Gen.", "Rev.", "Col." are books there) and before times ("3:16").
     *references.RULES,
     *money.STERLING_RULES,
     *abbreviations.RULES,
+    *web.CODE_RULES,
     *roman.RULES,
-    *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "time", "time-hour", "decade"),
+    *_by_name(dates.RULES, "date-month-first", "date-day-first", "date-month-year", "era", "quarter", "time-range", "time", "time-dotted", "time-hour", "utc-offset", "decade"),
     *money.RULES,
     *measures.RULES,
     *numerals.RULES,
     Rule("acronym", re.compile(r"\b(?:" + "|".join(map(re.escape, _acronyms())) + r")\b"), _acronym),
 ]
+RULES = [dataclasses.replace(rule, needs=_NEEDS.get(rule.name, rule.needs)) for rule in RULES]
 """Every English rule, in the order it applies."""
 
 _SPACES = re.compile(r"[ \t]{2,}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from audiobook.normalize.base import Options, Rule
+from audiobook.normalize.measures import units
 from audiobook.normalize.numbers import cardinal, number, to_int
 
 __all__ = ["CURRENCIES", "RULES", "STERLING_RULES", "say_money", "say_sterling"]
@@ -26,6 +27,19 @@ CURRENCIES: dict[str, tuple[str, str, str, str]] = {
     "€": ("euro", "euros", "cent", "cents"),
     "¥": ("yen", "yen", "", ""),
     "₹": ("rupee", "rupees", "paisa", "paise"),
+    "₩": ("won", "won", "", ""),
+    "₽": ("ruble", "rubles", "kopeck", "kopecks"),
+    "₱": ("peso", "pesos", "centavo", "centavos"),
+    "₺": ("lira", "lira", "kurus", "kurus"),
+    "₴": ("hryvnia", "hryvnias", "kopiyka", "kopiykas"),
+    "₪": ("shekel", "shekels", "agora", "agorot"),
+    "₫": ("dong", "dong", "", ""),
+    "฿": ("baht", "baht", "satang", "satang"),
+    "₦": ("naira", "naira", "kobo", "kobo"),
+    "R$": ("real", "reais", "centavo", "centavos"),
+    "HK$": ("Hong Kong dollar", "Hong Kong dollars", "cent", "cents"),
+    "NZ$": ("New Zealand dollar", "New Zealand dollars", "cent", "cents"),
+    "S$": ("Singapore dollar", "Singapore dollars", "cent", "cents"),
     "USD": ("US dollar", "US dollars", "cent", "cents"),
     "EUR": ("euro", "euros", "cent", "cents"),
     "GBP": ("pound", "pounds", "penny", "pence"),
@@ -33,6 +47,21 @@ CURRENCIES: dict[str, tuple[str, str, str, str]] = {
     "INR": ("rupee", "rupees", "paisa", "paise"),
     "CAD": ("Canadian dollar", "Canadian dollars", "cent", "cents"),
     "AUD": ("Australian dollar", "Australian dollars", "cent", "cents"),
+    "CHF": ("Swiss franc", "Swiss francs", "centime", "centimes"),
+    "SEK": ("Swedish krona", "Swedish kronor", "öre", "öre"),
+    "NOK": ("Norwegian krone", "Norwegian kroner", "øre", "øre"),
+    "DKK": ("Danish krone", "Danish kroner", "øre", "øre"),
+    "kr": ("krona", "kronor", "", ""),
+    "CNY": ("yuan", "yuan", "", ""),
+    "RMB": ("yuan", "yuan", "", ""),
+    "KRW": ("won", "won", "", ""),
+    "RUB": ("ruble", "rubles", "kopeck", "kopecks"),
+    "MXN": ("Mexican peso", "Mexican pesos", "centavo", "centavos"),
+    "BRL": ("Brazilian real", "Brazilian reais", "centavo", "centavos"),
+    "ZAR": ("rand", "rand", "cent", "cents"),
+    "NZD": ("New Zealand dollar", "New Zealand dollars", "cent", "cents"),
+    "HKD": ("Hong Kong dollar", "Hong Kong dollars", "cent", "cents"),
+    "SGD": ("Singapore dollar", "Singapore dollars", "cent", "cents"),
 }
 """Currencies by symbol or ISO code; add a line to read another one."""
 
@@ -47,6 +76,7 @@ _MAGNITUDES = {
     "M": "million",
     "mn": "million",
     "bn": "billion",
+    "b": "billion",
     "B": "billion",
     "tn": "trillion",
 }
@@ -59,6 +89,8 @@ def say_money(amount: str, currency: str, magnitude: str | None, opts: Options) 
         return f"{number(amount, opts.british)} {_MAGNITUDES[magnitude]} {many}"
     whole, _, frac = amount.partition(".")
     units = to_int(whole) if whole else 0
+    if len(frac) == 1 and cent:
+        frac += "0"  # "$20.5" is twenty dollars fifty cents, as "$20.50"
     if frac and (len(frac) != 2 or not cent):
         # "$3.5" or "¥3.50": no clean subunit; read the decimal and the currency.
         return f"{number(amount, opts.british)} {many}"
@@ -71,19 +103,50 @@ def say_money(amount: str, currency: str, magnitude: str | None, opts: Options) 
     return " and ".join(parts)
 
 
-_AMOUNT = r"(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-_MAGNITUDE = r"(?:\s?(?P<mag>thousand|million|billion|trillion|mn|bn|tn|[kKmMB])\b)?"
+_AMOUNT = r"(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d{1,2}(?!\d))"
+_MAGNITUDE = r"(?:\s?(?P<mag>thousand|million|billion|trillion|mn|bn|tn|[kKmMbB])\b)?"
 _SYMBOLS = "|".join(re.escape(s) for s in sorted((c for c in CURRENCIES if not c.isalpha()), key=len, reverse=True))
 _CODES = "|".join(c for c in CURRENCIES if c.isalpha())
+# "$20/mo", "£10/wk", "$3/kg": the time a price is for reads "a month"; anything else "per".
+_PERIODS = {
+    "h": "an hour", "hr": "an hour", "hour": "an hour", "d": "a day", "day": "a day", "wk": "a week",
+    "week": "a week", "mo": "a month", "mth": "a month", "month": "a month", "yr": "a year",
+    "y": "a year", "year": "a year", "min": "a minute", "night": "a night", "person": "per person",
+    "head": "per head", "pp": "per person", "hd": "per head",
+}  # fmt: skip
+_PER = r"(?:\s?/\s?(?P<per>[A-Za-z]{1,6}²?)\b)?"
+
+
+def _per(match: re.Match[str]) -> str:
+    per = match.group("per")
+    if not per:
+        return ""
+    if per.lower() in _PERIODS:
+        return " " + _PERIODS[per.lower()]
+    if per in units():
+        return " per " + units()[per][0]
+    return "/" + per
 
 
 def _symbol(match: re.Match[str], opts: Options) -> str:
     sign = "minus " if match.group("sign") else ""
-    return sign + say_money(match.group("amount"), match.group("cur"), match.group("mag"), opts)
+    return sign + say_money(match.group("amount"), match.group("cur"), match.group("mag"), opts) + _per(match)
 
 
 def _code(match: re.Match[str], opts: Options) -> str:
-    return say_money(match.group("amount"), match.group("cur"), match.group("mag"), opts)
+    return say_money(match.group("amount"), match.group("cur"), match.group("mag"), opts) + _per(match)
+
+
+def _money_range(match: re.Match[str], opts: Options) -> str:
+    # "$250-$300", "$250-300": both ends in the same currency, joined by "to".
+    cur, a, ma, mb = match.group("cur"), match.group("a"), match.group("ma"), match.group("mb")
+    if "." not in a and (not ma or _MAGNITUDES[ma] == _MAGNITUDES.get(mb or "")):
+        # "$250-$300" → "two hundred fifty to three hundred dollars": the currency is said once.
+        low = number(a, opts.british)
+    else:
+        low = say_money(a, cur, ma or mb, opts)
+    high = say_money(match.group("b"), cur, mb, opts)
+    return f"{low} to {high}"
 
 
 def _cents(match: re.Match[str], opts: Options) -> str:
@@ -91,13 +154,25 @@ def _cents(match: re.Match[str], opts: Options) -> str:
     return f"{number(value, opts.british)} {'cent' if value == '1' else 'cents'}"
 
 
+_RANGE_AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_RANGE_MAGNITUDE = r"(?:\s?(?P<{}>thousand|million|billion|trillion|mn|bn|tn|[kKmMbB])\b)?"
+
 RULES = [
     Rule(
+        "money-range",
+        re.compile(
+            rf"(?<![\w])(?P<cur>{_SYMBOLS})\s?(?P<a>{_RANGE_AMOUNT}){_RANGE_MAGNITUDE.format('ma')}\s?[-\u2013]\s?"
+            rf"(?:(?P=cur)\s?)?(?P<b>{_RANGE_AMOUNT}){_RANGE_MAGNITUDE.format('mb')}(?![\w.,]\d|[\w-])"
+        ),
+        _money_range,
+    ),
+    Rule(
         "money-symbol",
-        re.compile(rf"(?<![\w])(?P<sign>[-\u2212])?(?P<cur>{_SYMBOLS})\s?{_AMOUNT}{_MAGNITUDE}"),
+        re.compile(rf"(?<![\w])(?P<sign>[-\u2212])?(?P<cur>{_SYMBOLS})\s?{_AMOUNT}{_MAGNITUDE}{_PER}"),
         _symbol,
     ),
-    Rule("money-code", re.compile(rf"(?<![\w.,]){_AMOUNT}{_MAGNITUDE}\s?(?P<cur>{_CODES})\b"), _code),
+    Rule("money-code", re.compile(rf"(?<![\w.,]){_AMOUNT}{_MAGNITUDE}\s?(?P<cur>{_CODES})\b{_PER}"), _code),
+    Rule("money-code-first", re.compile(rf"\b(?P<cur>{_CODES})\s?{_AMOUNT}{_MAGNITUDE}(?![\w.,]\d|[\w-]){_PER}"), _code),
     Rule("money-cents", re.compile(r"(?<![\w.,])(?P<amount>\d+)\s?\u00a2"), _cents),
 ]
 """Money rules in the order they apply."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from audiobook.normalize.base import Options, Rule
+from audiobook.normalize.measures import units
 from audiobook.normalize.numbers import (
     cardinal,
     digits,
@@ -70,7 +71,13 @@ def _range(match: re.Match[str], opts: Options) -> str:
     # the numbers are read by the rules below.
     before, _ = _neighbours(match.string, match.start(), match.end())
     word = "and" if before and before.lower() == "between" else "to"
-    return f"{match.group('a')} {word} {match.group('b')}"
+    a, b = match.group("a"), match.group("b")
+    lengths = sorted(len(n) if n.isdigit() else 0 for n in (a, b))
+    if lengths[1] == 4 and lengths[0] not in (2, 4):
+        # "1234-123 kg": a four-digit end is a year only beside another year or a short one
+        # ("1659-60"); beside any other number it is a quantity like that one.
+        return f"{number(a, opts.british)} {word} {number(b, opts.british)}"
+    return f"{a} {word} {b}"
 
 
 def _short_year_range(match: re.Match[str], opts: Options) -> str:
@@ -121,8 +128,33 @@ def _ordinal(match: re.Match[str], opts: Options) -> str:
     return ordinal(to_int(match.group("n")), opts.british)
 
 
+def _dotted(written: str, opts: Options) -> str:
+    return " point ".join(number(part, opts.british) if len(part) < 4 else digits(part) for part in written.split("."))
+
+
 def _version(match: re.Match[str], opts: Options) -> str:
-    return " point ".join(number(part, opts.british) if len(part) < 4 else digits(part) for part in match.group(0).split("."))
+    head = "version " if match.group("v") else ""
+    return head + _dotted(match.group("num"), opts)
+
+
+# Words that open a quantity rather than name a product: "About 3.25 million".
+_NOT_NAMES = frozenset("About Around Almost Nearly Only Just Over Under Roughly Some Exactly Approximately Up Down At By To From".split())
+_NEXT_WORD = re.compile(r"\s*([^\s,;:!?]*)")
+_QUANTITY_WORDS = frozenset("million billion thousand trillion percent per dollars euros pounds".split())
+
+
+def _quantity_after(text: str, end: int) -> bool:
+    word = _NEXT_WORD.match(text, end).group(1).rstrip(".")  # type: ignore[union-attr]
+    return word[:1] in ("%", "‰") or word in _QUANTITY_WORDS or word in units()
+
+
+def _named_version(match: re.Match[str], opts: Options) -> str:
+    # "Python 3.11", "Table 3.12": a number after a name is a label read in dotted groups ("three
+    # point eleven"); a quantity after it ("3.25 kg", "3.25 million") keeps its decimal reading.
+    name = match.group("name")
+    if name in _NOT_NAMES or _quantity_after(match.string, match.end()):
+        return match.group(0)
+    return f"{name} {_dotted(match.group('num'), opts)}"
 
 
 def _number(match: re.Match[str], opts: Options) -> str:
@@ -169,7 +201,16 @@ RULES = [
     ),
     Rule("fraction-sign", re.compile(rf"(?<![\w.,])(?P<whole>\d+)?\s?(?P<f>[{''.join(_VULGAR)}])"), _vulgar),
     Rule("ordinal", re.compile(r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th|d)\b"), _ordinal),
-    Rule("version", re.compile(r"(?<![\w.,])\d+(?:\.\d+){2,}(?![\w.]|\.\d)"), _version),
+    Rule(
+        "version",
+        re.compile(r"(?:(?<![\w.,])|\b(?P<v>v))(?P<num>\d+(?:\.\d+){2,}|(?<=v)\d+\.\d+)(?![\w.]|\.\d)"),
+        _version,
+    ),
+    Rule(
+        "version-named",
+        re.compile(r"\b(?P<name>[A-Z][A-Za-z]*[a-z][A-Za-z]*) (?P<num>\d+\.\d{2,})(?![\w.]|[.,]\d)"),
+        _named_version,
+    ),
     Rule("acronym-plural", _ACRONYM_SPELLED, _acronym_plural),
     Rule(
         "number",

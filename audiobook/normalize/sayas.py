@@ -9,6 +9,7 @@ rest in its own language. ``expletive`` is left for the stage that bleeps it.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from audiobook.normalize import dates, english, measures, money, roman, web
 from audiobook.normalize.base import Options, apply_rules
@@ -34,8 +35,17 @@ _DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "
 _SIGN_NAMES = {
     ".": "dot", ",": "comma", "-": "dash", "/": "slash", "@": "at", "&": "and", "+": "plus",
     "#": "hash", "_": "underscore", ":": "colon", "!": "exclamation mark", "?": "question mark",
-    "'": "apostrophe", "*": "star", "%": "percent", "$": "dollar sign",
+    "'": "apostrophe", "*": "asterisk", "%": "percent", "$": "dollar sign", "=": "equals",
+    "(": "open bracket", ")": "close bracket", "[": "open square bracket", "]": "close square bracket",
+    "{": "open brace", "}": "close brace", "<": "less than", ">": "greater than", ";": "semicolon",
+    '"': "quote", "~": "tilde", "^": "caret", "\\": "backslash", "|": "vertical bar", "`": "backtick",
+    "€": "euro sign", "£": "pound sign", "¥": "yen sign",
 }  # fmt: skip
+
+
+def _sign_name(ch: str) -> str:
+    """A symbol's spoken name: the table's, else its Unicode name ("§" → "section sign")."""
+    return _SIGN_NAMES.get(ch) or unicodedata.name(ch, "").lower()
 
 
 def _characters(text: str, english_: bool, verbatim: bool) -> str:
@@ -59,8 +69,9 @@ def _characters(text: str, english_: bool, verbatim: bool) -> str:
         flush()
         if ch.isdigit():
             words.append(_DIGIT_WORDS[int(ch)] if english_ else ch)
-        elif verbatim and english_ and ch in _SIGN_NAMES:
-            words.append(_SIGN_NAMES[ch])
+        elif english_ and not ch.isspace():
+            # Spelling reads every character: "abc@1+2" is "A-B-C at one plus two", never "A-B-C one two".
+            words.append(_sign_name(ch))
     flush()
     return " ".join(words)
 

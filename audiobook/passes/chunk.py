@@ -32,6 +32,8 @@ _LEVELS = {"none": 0, "clause": 1, "sentence": 2, "paragraph": 3, "heading": 4}
 _KINDS = {v: k for k, v in _LEVELS.items()}
 _CLAUSE_END = re.compile(r"[,;:\u2014\u2026][\u201d\"')\]]*(?=\s)")
 _CLOSERS = ".,;:!?\u2026)]}\u201d\u2019\"'"
+_SENTENCE_MARKS = (".", "!", "?", "\u2026")
+_QUOTES = ")]}\u201d\u2019\"'"
 
 Key = tuple[str | None, str, float, float, float, int | None]
 """Voice, language, speed, gain, pitch and duration: what must be equal within one unit."""
@@ -158,7 +160,10 @@ def _join_short(stream: list[object], min_tokens: int) -> list[object]:
 
     def merge(i: int) -> None:
         a, b = cast(_Cand, stream[i]), cast(_Cand, stream[i + 2])  # checked by joinable
-        a.ph = a.ph + " " + b.ph
+        # A sentence without its own final mark (an SSML <s>, a list item) still ends where it
+        # ends: the full stop makes the model close the sentence and leave its gap.
+        ends = a.ph.rstrip(_QUOTES).endswith(_SENTENCE_MARKS)
+        a.ph = a.ph + ("" if ends else ".") + " " + b.ph
         a.text = a.text + " " + b.text
         a.marks += b.marks
         a.tail = b.tail

@@ -93,6 +93,8 @@ class _Run:
         self.options = options
         self.reporter = reporter
         self.user: list[Lexicon] = lexicons_for(options.lexicons, reporter)
+        # The user's own words are read as their lexicon says, not rewritten by a rule first.
+        self.keep = frozenset(word for lexicon in self.user for word in lexicon.entries)
 
     def speech(self, seg: Speech, heading: bool) -> list[Segment]:
         text = normalize_text(seg.text)
@@ -102,7 +104,7 @@ class _Run:
             return []
         lang = seg.ctx.lang or self.lang
         english = lang.lower().startswith("en") and self.options.english
-        opts = self.options.for_lang(lang)
+        opts = replace(self.options.for_lang(lang), keep=self.keep)
         ctx = seg.ctx
         if ctx.say_as is not None:
             kind, fmt, detail = ctx.say_as

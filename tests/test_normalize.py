@@ -28,8 +28,9 @@ def _cases(name: str) -> list[tuple[str, str]]:
     return [tuple(line.split("\t")) for line in lines if line and not line.startswith("#")]  # type: ignore[misc]
 
 
-EN = _cases("en.tsv")
+EN = _cases("en.tsv") + _cases("en-everyday.tsv")
 GB = _cases("en-gb.tsv")
+OTHER = _cases("other.tsv")
 
 
 def _book(*segments, lang: str = "en-us", kind: str = "paragraph") -> Book:
@@ -53,6 +54,31 @@ def test_english_fixture(written: str, spoken: str) -> None:
 @pytest.mark.parametrize(("written", "spoken"), GB, ids=[w for w, _ in GB])
 def test_british_fixture(written: str, spoken: str) -> None:
     assert _said(written, "en-gb") == spoken
+
+
+@pytest.mark.parametrize(("lang", "written", "spoken"), OTHER, ids=[f"{lang}:{w}" for lang, w, _ in OTHER])
+def test_other_language_fixture(lang: str, written: str, spoken: str) -> None:
+    assert _said(written, lang) == spoken
+
+
+def test_other_languages_cover_every_language_the_model_speaks() -> None:
+    assert {lang.split("-")[0] for lang, _, _ in OTHER} >= {"es", "fr", "it", "pt", "hi", "ja", "zh"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "kind", "fmt", "text", "said"),
+    [
+        ("it", "date", "dmy", "2/1/2000", "due gennaio duemila"),
+        ("fr", "date", "mdy", "1/4/1999", "quatre janvier mille neuf cent quatre-vingt-dix-neuf"),
+        ("es", "cardinal", None, "21", "veintiuno"),
+        ("fr", "ordinal", None, "2", "deuxième"),
+        ("es", "currency", None, "€10", "diez euros"),
+        ("hi", "cardinal", None, "21", "21"),
+    ],
+)
+def test_say_as_in_other_languages(lang: str, kind: str, fmt: str | None, text: str, said: str) -> None:
+    out = _segments(normalize(_book(Speech(text, Context(say_as=(kind, fmt, None))), lang=lang)))
+    assert "".join(s.text for s in out).strip() == said
 
 
 def test_every_rule_has_a_fixture_case() -> None:
@@ -154,11 +180,14 @@ def test_heading_that_is_only_a_numeral() -> None:
     assert _said("XIV.") == "XIV."
 
 
-def test_other_languages_pass_through() -> None:
+def test_other_languages_are_read_in_their_own_words() -> None:
     french = "Il a 21 ans, pèse 3,5 kg et habite au 12 rue de la Paix depuis 1881."
-    assert _said(french, "fr") == french
+    assert _said(french, "fr") == (
+        "Il a vingt et un ans, pèse trois virgule cinq kg et habite au douze rue de la Paix depuis"
+        " mille huit cent quatre-vingt-un."
+    )
     segments = _segments(normalize(_book(Speech("Il a 21 ans.", Context(lang="fr")), Speech("He is 21."))))
-    assert [s.text for s in segments] == ["Il a 21 ans.", "He is twenty-one."]
+    assert [s.text for s in segments] == ["Il a vingt et un ans.", "He is twenty-one."]
 
 
 @pytest.mark.parametrize(
@@ -203,7 +232,7 @@ def test_say_as_expletive_is_left_for_its_stage() -> None:
 
 def test_say_as_outside_english() -> None:
     seg = Speech("42", Context(lang="fr", say_as=("cardinal", None, None)))
-    assert _segments(normalize(_book(seg))) == (Speech("42", Context(lang="fr")),)
+    assert _segments(normalize(_book(seg))) == (Speech("quarante-deux", Context(lang="fr")),)
     seg = Speech("SNCF", Context(lang="fr", say_as=("characters", None, None)))
     assert _segments(normalize(_book(seg)))[0].text == "S N C F"
 

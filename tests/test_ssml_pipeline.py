@@ -16,6 +16,7 @@ from audiobook.cli import main
 from audiobook.cli.ssml import validate
 from audiobook.config import SAMPLE_RATE, ReadOptions, UnitOptions
 from audiobook.diagnostics import Reporter
+from audiobook.errors import StrictError
 from audiobook.model import Audio, Phonemes, Speech, beep_ms, beep_src, is_beep
 from audiobook.passes import run_passes
 from audiobook.passes.prosody import share_durations, stress
@@ -29,9 +30,9 @@ from voices.packs import VoiceLibrary
 FIXTURES = Path(__file__).parent / "fixtures" / "ssml"
 
 
-def read(text: str, tmp_path: Path | None = None) -> tuple[list, Reporter]:
+def read(text: str, tmp_path: Path | None = None, strict: bool = False) -> tuple[list, Reporter]:
     """Read a document and answer its voice requests from the voices on disk, as a run does."""
-    reporter = Reporter()
+    reporter = Reporter(strict=strict)
     book = ssml_reader.read(text.encode(), ReadOptions(source="t.ssml", base_dir=tmp_path), reporter)
     book = resolve_voices(book, VoiceLibrary(), reporter)
     return [s for b in book.chapters[0].blocks for s in b.segments], reporter
@@ -73,13 +74,39 @@ def test_voice_name_list_takes_the_first_on_disk(embedded_only: None) -> None:
     assert segs[0].ctx.voice == "jf_nezumi" and reporter.reports == []
 
 
-def test_unmet_voice_request_is_reported_once_where_the_voice_stood(embedded_only: None) -> None:
+def test_unmet_voice_name_falls_back_by_priority_and_is_reported_once(embedded_only: None) -> None:
+    # SSML 1.1 priority selection: no named voice is on disk, so the gender the name implies
+    # (af_: female) and the language in scope choose among the voices that are.
     segs, reporter = read(
         '<speak><voice name="jm_kumo"><p>A.</p>\n<voice name="af_nobody xx_none"><p>B.</p><p>C.</p></voice></voice></speak>'
     )
-    assert [s.ctx.voice for s in segs] == ["jm_kumo", "jm_kumo", "jm_kumo"]
+    voices = [s.ctx.voice for s in segs]
+    assert voices[0] == "jm_kumo" and voices[1] == voices[2] and voices[1].startswith("af_")
     assert [(r.code, r.where) for r in reporter.reports] == [("voice-unmatched", "t.ssml:2:1")]
-    assert "af_nobody" in reporter.reports[0].message
+    assert "af_nobody" in reporter.reports[0].message and voices[1] in reporter.reports[0].message
+
+
+def test_unmet_voice_name_takes_the_language_in_scope() -> None:
+    if not official_voices_available():
+        pytest.skip("official voices not on the voice path")
+    segs, reporter = read(
+        '<speak><voice name="fm_nobody"><s xml:lang="fr-FR">Bonjour.</s></voice>'
+        '<voice name="bm_nobody">Hello.</voice></speak>'
+    )
+    french, british = (s.ctx.voice for s in segs if isinstance(s, Speech))
+    assert french == "ff_siwis" and british.startswith("bm_")
+    assert [r.code for r in reporter.reports] == ["voice-unmatched", "voice-unmatched"]
+
+
+def test_a_single_voice_name_not_on_disk_falls_back_too(embedded_only: None) -> None:
+    segs, reporter = read('<speak>One. <voice name="am_nobody">Two.</voice></speak>')
+    assert [s.ctx.voice for s in segs if isinstance(s, Speech)][-1] == "am_michael"
+    assert [r.code for r in reporter.reports] == ["voice-unmatched"] and "am_nobody" in reporter.reports[0].message
+
+
+def test_unmet_voice_name_is_an_error_under_strict(embedded_only: None) -> None:
+    with pytest.raises(StrictError, match="af_nobody"):
+        read('<speak><voice name="af_nobody">Hi.</voice></speak>', strict=True)
 
 
 def test_voice_language_falls_back_to_gender_with_a_report(embedded_only: None) -> None:

@@ -26,6 +26,7 @@ from voices.packs import (
 __all__ = [
     "choose_voice",
     "default_voice",
+    "is_spec",
     "matching_voice",
     "primary_language",
     "resolve_request",
@@ -174,7 +175,7 @@ def matching_voice(current: str, language: str, library: VoiceLibrary) -> str | 
     return found
 
 
-def _is_spec(name: str) -> bool:
+def is_spec(name: str) -> bool:
     """Whether ``name`` is a blend or a pack file, which need no catalogue to be chosen."""
     return "+" in name or ":" in name or "/" in name or Path(name).suffix.lower() in PACK_SUFFIXES
 
@@ -217,14 +218,20 @@ def _described(query: VoiceRequest, library: VoiceLibrary) -> tuple[str | None, 
     return ranked[(query.variant - 1) % len(ranked)], relaxed
 
 
-def _resolve(query: VoiceRequest, library: VoiceLibrary) -> tuple[str | None, str | None]:
+def _resolve(query: VoiceRequest, library: VoiceLibrary, lang: str | None = None) -> tuple[str | None, str | None]:
     missing = []
     presets = catalogue_pkg.presets()
     for name in query.names:
-        if _is_spec(name) or name in presets or library.has(name):
+        if is_spec(name) or name in presets or library.has(name):
             return name, None
         missing.append(name)
     problem = f"none of the voices {', '.join(missing)} is on disk" if missing else None
+    if missing and not (query.gender or query.languages or query.variant):
+        # SSML 1.1 priority selection: with no name on disk, the other features choose, and the
+        # language in scope is one of them. A conventional name still says its gender and accent.
+        implied = voice_language(missing[0])
+        langs = [x for x in (implied if implied and lang and same_language(implied, lang) else None, lang) if x]
+        query = VoiceRequest(gender=voice_gender(missing[0]), languages=tuple(dict.fromkeys(langs)))
     if query.gender or query.languages or query.variant:
         found, relaxed = _described(query, library)
         if found is not None:
@@ -233,14 +240,17 @@ def _resolve(query: VoiceRequest, library: VoiceLibrary) -> tuple[str | None, st
     return None, f"{problem or 'no voice on disk fits it'}; the voice outside the element is kept"
 
 
-def resolve_request(query: VoiceRequest, library: VoiceLibrary) -> tuple[str | None, str | None]:
+def resolve_request(
+    query: VoiceRequest, library: VoiceLibrary, lang: str | None = None
+) -> tuple[str | None, str | None]:
     """The voice that answers a request and, when it could not be met as written, why.
 
-    A plain name is taken as it is (a typo fails when voices load, naming it). A list of names
-    gives the first on disk; a description (gender, languages, variant) picks among the catalogued
-    voices on disk; when nothing fits, the voice outside the element stays.
+    A list of names gives the first on disk; a description (gender, languages, variant) picks
+    among the catalogued voices on disk; names none of which is on disk fall back, as SSML 1.1's
+    priority selection does, to the best voice for ``lang`` (the language in scope) and the gender
+    the name implies; when nothing fits, the voice outside the element stays.
     """
-    found, problem = _resolve(query, library)
+    found, problem = _resolve(query, library, lang)
     if found is not None:
         return found, problem
     outer = query.outer_request

@@ -2,8 +2,8 @@
 
 The same rules as running text do the work, so "3.50" as ``currency``, "11/12/2024" as ``date``
 and "XIV" as ``cardinal`` read the way they would in a sentence. Outside English only the
-language-blind kinds (characters, digits, telephone, verbatim) are rewritten; espeak-ng reads the
-rest in its own language. ``expletive`` is left for the stage that bleeps it.
+language-blind kinds (characters, digits, telephone, verbatim) are rewritten, and numbers and dates
+where ``languages`` has a table; espeak-ng reads the rest in its own language. ``expletive`` is left for the stage that bleeps it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from audiobook.normalize import dates, english, measures, money, roman, web
+from audiobook.normalize import dates, english, languages, measures, money, roman, web
 from audiobook.normalize.base import Options, apply_rules
 from audiobook.normalize.numbers import (
     cardinal,
@@ -99,6 +99,25 @@ def _number(text: str, fmt: str | None, opts: Options) -> str:
 _DATE_PARTS = re.compile(r"\d+|[A-Za-z]+")
 
 
+def _other_language(text: str, kind: str, fmt: str | None, lang: str) -> str:
+    """A say-as kind in a language with a table in ``languages``; espeak-ng reads the rest."""
+    table = languages.language_for(lang)
+    if table is None:
+        return text
+    if kind in ("cardinal", "number", "ordinal") and re.fullmatch(r"\s*\d{1,15}\s*", text):
+        n = int(text)
+        return languages.say_ordinal(n, table) if kind == "ordinal" or fmt == "ordinal" else languages.say_cardinal(n, table)
+    if kind == "date":
+        parts = _DATE_PARTS.findall(text)
+        order = (fmt or "dmy").lower()
+        if len(parts) == len(order) == 3 and set(order) == set("dmy") and all(p.isdigit() for p in parts):
+            f = dict(zip(order, (int(p) for p in parts)))
+            if 1 <= f["m"] <= 12 and 1 <= f["d"] <= 31:
+                y = f["y"] + (2000 if f["y"] < 50 else 1900) if len(parts[order.index("y")]) == 2 else f["y"]
+                return languages.say_date(f["d"], f["m"], y, table)
+    return languages.expand_language(text, lang)
+
+
 def _date(text: str, fmt: str | None, opts: Options) -> str:
     fmt = (fmt or ("dmy" if opts.date_order == "dmy" else "mdy")).lower()
     parts = _DATE_PARTS.findall(text)
@@ -153,7 +172,7 @@ def say_as(text: str, interpret_as: str, fmt: str | None, detail: str | None, op
     if kind not in KINDS:
         return None
     if not english_:
-        return text
+        return _other_language(text, kind, fmt, lang)
     if kind in ("cardinal", "number"):
         return _number(text, fmt, opts)
     if kind == "ordinal":

@@ -24,6 +24,7 @@ from audiobook.normalize import (
     shipped_lexicon,
 )
 from audiobook.normalize.heteronyms import find as find_heteronyms
+from audiobook.normalize.languages import expand_language
 from audiobook.normalize.lexicon import Lexicon, lexicons_for
 
 __all__ = ["normalize", "normalize_text"]
@@ -114,6 +115,8 @@ class _Run:
             # Other kinds (expletive) stay marked for the stage that handles them.
         elif english:
             text = expand(text, opts, heading=heading)
+        elif not lang.lower().startswith("en"):
+            text = expand_language(text, lang)
         lexicons = [*self.user, shipped_lexicon()] if english else self.user
         out = apply_lexicons(replace(seg, text=text, ctx=ctx), lexicons, lang, self.reporter)
         if english:

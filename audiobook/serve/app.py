@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 UPLOAD_SUFFIXES: tuple[str, ...] = (".epub", ".md", ".markdown", ".ssml", ".xml", ".txt")
 """File types a job or an inspection takes."""
 
-_OPEN_PATHS = ("/", "/static/", "/favicon.ico", "/healthz")
+_OPEN_PATHS = ("/", "/static/", "/healthz", "/openapi.json")
 _CHUNK = 1 << 20
 
 
@@ -179,7 +179,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
             workers.stop()
             store.close()
 
-    app = FastAPI(title="audiobook", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    # No interactive docs: their page loads its scripts from a CDN. The schema is at /openapi.json.
+    app = FastAPI(title="audiobook", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.store = store
 

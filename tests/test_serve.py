@@ -84,6 +84,9 @@ def test_speech_in_every_format_is_the_same_speech(http, tmp_path: Path, whisper
         assert abs(len(decode(path)) / RATE - seconds) < 0.15, fmt
     heard = words(whisper(tmp_path / "s.mp3"))
     assert {"tide", "came", "noon", "boats"} <= set(heard), heard
+    # Any voice the CLI takes: here a blend.
+    blend = speech(http, input="Hello.", voice="af_heart:0.5+bf_emma:0.5", response_format="wav")
+    assert blend.status_code == 200 and "af_heart" in blend.headers["x-audiobook-voice"]
 
 
 @pytest.mark.slow
@@ -176,6 +179,11 @@ def test_limits_answer_413_and_429_with_retry_after(strict_server: Server) -> No
         assert long.status_code == 413 and long.headers["retry-after"]
         big = http.post("/v1/jobs", files={"file": ("book.md", b"# A\n\n" + b"word " * 400)})
         assert big.status_code == 413 and "limit" in big.json()["error"]["message"]
+        # A body is received only up to its declared length, and that is checked first.
+        huge = http.post("/v1/jobs", content=b"x" * (80 * 1024), headers={"content-type": "multipart/form-data; boundary=x"})
+        assert huge.status_code == 413 and "the limit here is" in huge.json()["error"]["message"]
+        chunked = http.post("/v1/check", content=iter([b'{"input": "Hi."}']), headers={"content-type": "application/json"})
+        assert chunked.status_code == 411
         codes = [http.get("/v1/models") for _ in range(8)]
         limited = [r for r in codes if r.status_code == 429]
         assert limited and int(limited[0].headers["retry-after"]) >= 1

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -75,6 +76,25 @@ def _status(err: AudiobookError) -> int:
     return 400
 
 
+class _OneAtATime:
+    """The engine, one model call at a time.
+
+    Requests and jobs then take turns sentence by sentence, each call with every core, instead
+    of many calls fighting over the same cores (slower for all, and more memory at once).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self.name = engine.name
+        self.digest = engine.digest
+
+    def synthesize(self, tokens: list[int], style: np.ndarray, speed: float) -> np.ndarray:
+        """The wrapped engine's audio, once no other call is running."""
+        with self._lock:
+            return self._engine.synthesize(tokens, style, speed)
+
+
 class _Engine:
     """One engine shared by every request and job, loaded on first use."""
 
@@ -86,7 +106,7 @@ class _Engine:
     def __call__(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                self._engine = create_engine("onnx", threads=self._threads)
+                self._engine = _OneAtATime(create_engine("onnx", threads=self._threads))
             return self._engine
 
 
@@ -106,9 +126,6 @@ def _once(fn: Callable[[], None]) -> Callable[[], None]:
 
 async def _read_upload(request: Request, limit: int) -> tuple[str, bytes, dict[str, str]]:
     """The ``file`` field and the other fields of a multipart form; 413 past ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise LimitExceeded(f"the upload is {int(declared)} bytes; the limit is {limit} bytes", 413, 3600)
     form = await request.form(max_files=1, max_fields=len(JOB_FIELDS) + 1, max_part_size=limit + 1)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
@@ -170,6 +187,13 @@ def create_app(settings: ServeSettings) -> FastAPI:
     speech_gate = Gate(settings.max_speech_running, "speech requests")
     rate = RateLimiter(settings.rate_per_minute)
 
+    def body_cap(path: str) -> int:
+        # Multipart framing and the option fields take a little room beside the file.
+        if path in ("/v1/jobs", "/v1/inspect"):
+            return settings.max_upload_bytes + 64 * 1024
+        # JSON escapes can take six bytes a character.
+        return 6 * max(settings.max_speech_chars, settings.max_check_chars) + 64 * 1024
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         workers.start()
@@ -199,6 +223,16 @@ def create_app(settings: ServeSettings) -> FastAPI:
                 rate.hit(request.client.host if request.client else "unknown")
             except LimitExceeded as exc:
                 return _error(exc.status, str(exc), "rate_limit_error", {"Retry-After": str(exc.retry_after)})
+        if request.method in ("POST", "PUT", "PATCH"):
+            # A body of declared length only: the server (h11) holds the client to it, so no
+            # upload can grow past the limit on disk or in memory while it is being received.
+            declared = request.headers.get("content-length", "")
+            if not declared.isdigit():
+                return _error(411, "send the body with a Content-Length (no chunked uploads)")
+            cap = body_cap(path)
+            if int(declared) > cap:
+                return _error(413, f"the body is {int(declared)} bytes; the limit here is {cap} bytes",
+                              headers={"Retry-After": "3600"})
         return await call_next(request)
 
     @app.exception_handler(AudiobookError)

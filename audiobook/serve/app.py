@@ -278,7 +278,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
             on_disk = library.available()
             catalogue = catalogue_pkg.catalogue()
             default, why = default_voice(library)
-            rows = [
+            rows: list[dict[str, str | None]] = [
                 {"name": name, "language": info.language, "gender": info.gender}
                 for name, info in catalogue.items() if name in on_disk
             ]

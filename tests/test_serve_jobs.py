@@ -143,3 +143,12 @@ def test_inspect_lists_chapters_with_word_counts(server: Server) -> None:
     assert [c["title"] for c in got["chapters"]] == TITLES
     assert all(c["words"] > 10 for c in got["chapters"])
     assert json.dumps(got).count("/tmp") == 0
+
+
+def test_an_upload_reaches_no_other_file_on_the_server(server: Server) -> None:
+    book = b'# One\n\nBefore. <audio src="/etc/hostname">The fallback.</audio> After.\n\n<lexicon uri="../jobs.sqlite3"/>\n'
+    with server.client() as http:
+        got = http.post("/v1/inspect", files={"file": ("b.md", book)}).json()
+    warnings = " ".join(got["warnings"])
+    assert "'/etc/hostname'" in warnings and "refused" in warnings, warnings
+    assert "'../jobs.sqlite3'" in warnings, warnings

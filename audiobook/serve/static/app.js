@@ -281,7 +281,8 @@ async function refreshJobs() {
 }
 async function poll() {
   clearTimeout(timer);
-  if (await refreshJobs()) timer = setTimeout(poll, 1000);
+  // Every two seconds: well inside the default request rate, even with a few pages open.
+  if (await refreshJobs()) timer = setTimeout(poll, 2000);
 }
 
 // -- SSML box -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ssml.values import DEFAULT_STRENGTHS
 
-__all__ = ["MAX_TOKENS", "SAMPLE_RATE", "Limits", "Pauses", "parse_limits", "ReadChoices", "ReadOptions", "UnitOptions"]
+__all__ = ["MAX_TOKENS", "SAMPLE_RATE", "Limits", "Pauses", "parse_limits", "parse_size", "ReadChoices", "ReadOptions", "UnitOptions"]
 
 MAX_TOKENS = 510
 """Phoneme tokens one model call takes (the context is 512 with the two pad tokens)."""
@@ -83,6 +83,14 @@ _SIZE = re.compile(r"^\s*(\d{1,15})\s*(|k|kb|kib|m|mb|mib|g|gb|gib)\s*$", re.IGN
 _UNITS = {"": 1, "k": 2**10, "kb": 2**10, "kib": 2**10, "m": 2**20, "mb": 2**20, "mib": 2**20, "g": 2**30, "gb": 2**30, "gib": 2**30}
 
 
+def parse_size(value: str) -> int | None:
+    """``"64MiB"`` → bytes; ``None`` when it is not a positive size (a whole number, perhaps KiB, MiB, GiB)."""
+    m = _SIZE.match(value)
+    if m is None or int(m.group(1)) <= 0:
+        return None
+    return int(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
 def parse_limits(settings: list[str], base: Limits | None = None) -> Limits:
     """``["epub-total=1GiB", "front-matter=128k"]`` → ``Limits``; ``ValueError`` names what is wrong."""
     limits = base or Limits()
@@ -92,10 +100,10 @@ def parse_limits(settings: list[str], base: Limits | None = None) -> Limits:
         key = names.get(name.strip().lower())
         if not sep or key is None:
             raise ValueError(f"--limit {setting!r}: write NAME=VALUE, NAME one of {', '.join(sorted(names))}")
-        m = _SIZE.match(value)
-        if m is None or int(m.group(1)) <= 0:
+        size = parse_size(value)
+        if size is None:
             raise ValueError(f"--limit {setting!r}: the value is a positive whole number, sizes may end in KiB, MiB or GiB")
-        limits = replace(limits, **{key: int(m.group(1)) * _UNITS[m.group(2).lower()]})
+        limits = replace(limits, **{key: size})
     return limits
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,35 +20,59 @@ from audiobook.config import (
     UnitOptions,
 )
 from audiobook.diagnostics import Ledger, Report, Reporter
-from audiobook.errors import AudiobookError
+from audiobook.errors import AudiobookError, InputError
 from audiobook.files import cache_root
 from audiobook.model import Book
 from audiobook.normalize import NormalizeOptions
-from audiobook.output.assemble import OutputOptions, check_output_paths, write_audiobook
+from audiobook.output.assemble import OutputOptions, check_output_options, check_output_paths, write_audiobook
 from audiobook.output.loudness import Loudness
 from audiobook.passes import run_passes
 from audiobook.passes.select import select_chapters
 from audiobook.plan import ChapterPlan, Unit
 from audiobook.readers import read_path
 from audiobook.synthesis.cache import ClipCache
-from audiobook.synthesis.engines import create_engine
-from audiobook.synthesis.synthesizer import Chunk, Stats, Synthesizer
+from audiobook.synthesis.engines import Engine, create_engine
+from audiobook.synthesis.synthesizer import MAX_SPEED, MIN_SPEED, Chunk, Stats, Synthesizer
 from voices.choice import run_voice
 from voices.packs import VoiceLibrary
 
 __all__ = [
+    "BITRATE_KBPS",
+    "MAX_PAUSE_MS",
+    "MAX_THREADS",
     "ConvertOptions",
     "ConvertResult",
+    "Prepared",
     "UnitTiming",
+    "check_options",
+    "check_values",
     "convert",
     "load_book",
+    "max_threads",
     "plan_book",
+    "prepare",
     "read_options",
     "render_plans",
     "run_stages",
 ]
 
 log = logging.getLogger(__name__)
+
+MAX_THREADS = 64
+"""Most engine threads a run takes (four per core on machines with more than 16)."""
+MAX_PAUSE_MS = Pauses.max_break
+"""Longest structural pause (sentence, paragraph, chapter) a run takes, in milliseconds: the same
+minute a ``<break>`` in a document is clamped to."""
+BITRATE_KBPS = (8, 512)
+"""Lowest and highest encoder bitrate a run takes, in kbit/s."""
+
+_BITRATE = re.compile(r"(\d{1,7})(k?)", re.IGNORECASE)
+_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def max_threads() -> int:
+    """The threads cap on this machine: ``MAX_THREADS``, or four per core where that is more."""
+    return max(MAX_THREADS, 4 * (os.cpu_count() or 1))
 
 
 @dataclass
@@ -94,6 +121,10 @@ class ConvertOptions:
     """Caps on sizes and counts the input may reach (``--limit``)."""
     detached: bool = False
     """The input is text given on the command line: its temporary folder is not a document's, it reaches no file."""
+    engine_instance: Engine | None = None
+    """An engine already loaded, shared by many runs (the server's); ``None``: each run loads its own."""
+    planned: Callable[[list[tuple[str, int]]], None] | None = None
+    """Called once the book is planned, with (chapter title, speech units) per chapter."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +180,60 @@ class ConvertResult:
         return self.samples / SAMPLE_RATE
 
 
+def check_values(
+    *,
+    speed: float | None = None,
+    threads: int | None = None,
+    pauses: dict[str, int | None] | None = None,
+    loudness: float | None = None,
+    bitrate: str | None = None,
+    lang: str | None = None,
+) -> None:
+    """Check the numbers and codes of a run before anything is read or synthesized.
+
+    The messages name the command-line options; the server sends the same lines.
+    """
+    if speed is not None and not MIN_SPEED <= speed <= MAX_SPEED:
+        raise InputError(f"--speed {speed:g} is outside {MIN_SPEED}-{MAX_SPEED}; pick a speed in that range")
+    if threads is not None and not 1 <= threads <= max_threads():
+        raise InputError(f"--threads {threads} is outside 1-{max_threads()}; leave it out to use every core")
+    for option, ms in (pauses or {}).items():
+        if ms is not None and not 0 <= ms <= MAX_PAUSE_MS:
+            raise InputError(f"--{option}-pause {ms} is outside 0-{MAX_PAUSE_MS} ms")
+    if loudness is not None and not math.isfinite(loudness):
+        raise InputError(f"--loudness {loudness} is not a number; pick a target such as -18")
+    if bitrate is not None:
+        m = _BITRATE.fullmatch(bitrate.strip())
+        kbps = (int(m.group(1)) if m.group(2) else int(m.group(1)) / 1000) if m else -1.0
+        low, high = BITRATE_KBPS
+        if not low <= kbps <= high:
+            raise InputError(f"--bitrate {bitrate!r} is not a bitrate from {low}k to {high}k; write it like 64k")
+    if lang is not None:
+        from audiobook.passes.g2p import espeak_voice
+
+        if not _LANG_TAG.fullmatch(lang) or espeak_voice(lang) is None:
+            raise InputError(
+                f"--lang {lang!r} is not a language espeak-ng reads; use a code such as en-us, en-gb, es, fr, it, pt-br or hi"
+            )
+
+
+def check_options(options: ConvertOptions) -> None:
+    """Check a run's options as the command line checks its arguments, whoever built them."""
+    check_values(
+        speed=options.speed,
+        threads=options.threads,
+        pauses={
+            "sentence": options.pauses.sentence,
+            "paragraph": options.pauses.paragraph,
+            "chapter": options.pauses.chapter,
+        },
+        loudness=options.output.loudness,
+        bitrate=options.output.bitrate,
+        lang=options.lang,
+    )
+    check_output_options(options.output)
+
+
 def read_options(options: ConvertOptions) -> ReadOptions:
     """What a reader needs of a run's options."""
     return ReadOptions(
@@ -196,7 +281,7 @@ def make_synthesizer(book: Book, options: ConvertOptions, reporter: Reporter) ->
     library = VoiceLibrary(options.voice_path)
     voice, reason = run_voice(options.voice, book.meta.voice, library)
     library.load(voice)
-    engine = create_engine(
+    engine = options.engine_instance or create_engine(
         options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline
     )
     cache = ClipCache((options.cache_dir or cache_root() / "clips") if options.use_cache else None)
@@ -225,13 +310,25 @@ def render_plans(
             progress(done, total, synth.stats.audio_s)
 
 
-def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> ConvertResult:
-    """Convert one document into one audiobook file."""
-    started = time.perf_counter()
-    output = output or input_path.with_suffix(".m4b")
-    # Before anything is read: a run must not end, hours later, on a path it cannot write or
-    # overwrite the book it read.
-    check_output_paths(input_path, output, options.output)
+@dataclass
+class Prepared:
+    """A document read, planned and given its voices: ready to synthesize."""
+
+    book: Book
+    """The document model (chapters chosen)."""
+    plans: list[ChapterPlan]
+    """One plan per chapter."""
+    synth: Synthesizer
+    """Engine, voices and cache for the run; ``synth.stream(plans)`` yields the audio."""
+    voice_reason: str
+    """Why the default voice was chosen."""
+    reporter: Reporter
+    """What could not be rendered as written, so far."""
+
+
+def prepare(input_path: Path, options: ConvertOptions) -> Prepared:
+    """Read, plan and choose voices: every check that can fail on the input runs here, before any audio."""
+    check_options(options)
     reporter = Reporter(strict=options.strict)
     book = load_book(input_path, options, reporter)
     if not book.chapters:
@@ -241,7 +338,21 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
         raise AudiobookError(f"{input_path}: nothing to speak (every chapter is empty after reading)")
     synth, reason = make_synthesizer(book, options, reporter)
     synth.check_voices(plans)
-    meta = book.meta
+    if options.planned is not None:
+        options.planned([(p.title, sum(isinstance(i, Unit) for i in p.items)) for p in plans])
+    return Prepared(book, plans, synth, reason, reporter)
+
+
+def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> ConvertResult:
+    """Convert one document into one audiobook file."""
+    started = time.perf_counter()
+    output = output or input_path.with_suffix(".m4b")
+    # Before anything is read: a run must not end, hours later, on a path it cannot write or
+    # overwrite the book it read.
+    check_output_paths(input_path, output, options.output)
+    ready = prepare(input_path, options)
+    synth, plans, reporter = ready.synth, ready.plans, ready.reporter
+    meta = ready.book.meta
     if meta.narrator is None:
         from dataclasses import replace
 
@@ -258,12 +369,10 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
         marks=[(p.text, p.start) for p in written.marks],
         stats=synth.stats,
         voice=synth.default_voice,
-        voice_reason=reason,
+        voice_reason=ready.voice_reason,
         reports=list(reporter.reports),
         wall_s=time.perf_counter() - started,
         notices=list(synth.notices),
         files=written.files,
         loudness=written.loudness,
     )
-
-

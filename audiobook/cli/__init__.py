@@ -4,70 +4,32 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from audiobook import __version__
 from audiobook.config import Pauses
+
+# The bounds live with the options they bound (``convert.check_values``), so the server checks the same.
+from audiobook.convert import BITRATE_KBPS, MAX_PAUSE_MS, MAX_THREADS, check_values, max_threads
 from audiobook.errors import AudiobookError, InputError
 
 __all__ = ["main", "build_parser", "MAX_THREADS", "MAX_PAUSE_MS", "BITRATE_KBPS", "max_threads"]
 
 log = logging.getLogger("audiobook")
 
-MAX_THREADS = 64
-"""Most engine threads ``--threads`` takes (four per core on machines with more than 16)."""
-MAX_PAUSE_MS = Pauses.max_break
-"""Longest structural pause ``--sentence-pause``, ``--paragraph-pause`` and ``--chapter-pause`` take,
-in milliseconds: the same minute a ``<break>`` in a document is clamped to."""
-BITRATE_KBPS = (8, 512)
-"""Lowest and highest encoder bitrate ``--bitrate`` takes, in kbit/s."""
-
-_BITRATE = re.compile(r"(\d{1,7})(k?)", re.IGNORECASE)
-_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
-
-
-def max_threads() -> int:
-    """The ``--threads`` cap on this machine: ``MAX_THREADS``, or four per core where that is more."""
-    return max(MAX_THREADS, 4 * (os.cpu_count() or 1))
-
-
 def _check_numbers(args: argparse.Namespace) -> None:
     """Numbers and codes from the command line, checked before anything is read or synthesized."""
-    from audiobook.synthesis.synthesizer import MAX_SPEED, MIN_SPEED
-
-    speed = getattr(args, "speed", 1.0)
-    if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise InputError(f"--speed {speed:g} is outside {MIN_SPEED}-{MAX_SPEED}; pick a speed in that range")
-    threads = getattr(args, "threads", None)
-    if threads is not None and not 1 <= threads <= max_threads():
-        raise InputError(f"--threads {threads} is outside 1-{max_threads()}; leave it out to use every core")
-    for option in ("sentence_pause", "paragraph_pause", "chapter_pause"):
-        ms = getattr(args, option, None)
-        if ms is not None and not 0 <= ms <= MAX_PAUSE_MS:
-            raise InputError(f"--{option.replace('_', '-')} {ms} is outside 0-{MAX_PAUSE_MS} ms")
-    loudness = getattr(args, "loudness", None)
-    if loudness is not None and not math.isfinite(loudness):
-        raise InputError(f"--loudness {loudness} is not a number; pick a target such as -18")
-    bitrate = getattr(args, "bitrate", None)
-    if bitrate is not None:
-        m = _BITRATE.fullmatch(bitrate.strip())
-        kbps = (int(m.group(1)) if m.group(2) else int(m.group(1)) / 1000) if m else -1.0
-        low, high = BITRATE_KBPS
-        if not low <= kbps <= high:
-            raise InputError(f"--bitrate {bitrate!r} is not a bitrate from {low}k to {high}k; write it like 64k")
-    lang = getattr(args, "lang", None)
-    if lang is not None:
-        from audiobook.passes.g2p import espeak_voice
-
-        if not _LANG_TAG.fullmatch(lang) or espeak_voice(lang) is None:
-            raise InputError(
-                f"--lang {lang!r} is not a language espeak-ng reads; use a code such as en-us, en-gb, es, fr, it, pt-br or hi"
-            )
+    check_values(
+        speed=getattr(args, "speed", 1.0),
+        threads=getattr(args, "threads", None),
+        pauses={kind: getattr(args, f"{kind}_pause", None) for kind in ("sentence", "paragraph", "chapter")},
+        loudness=getattr(args, "loudness", None),
+        bitrate=getattr(args, "bitrate", None),
+        lang=getattr(args, "lang", None),
+    )
 
 
 def _pauses(args: argparse.Namespace) -> Pauses:
@@ -243,7 +205,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="measure audio files against Audible ACX's requirements")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    _add_serve_parser(sub)
     return parser
+
+
+def _add_serve_parser(sub) -> None:  # type: ignore[no-untyped-def]
+    from audiobook.serve.settings import TOKEN_ENV, ServeSettings
+
+    d = ServeSettings()
+    p = sub.add_parser("serve", help="serve the web page and the HTTP API (OpenAI speech, jobs for books)")
+    p.add_argument("--host", default=d.host, help=f"address to listen on (default {d.host}; others need --token)")
+    p.add_argument("--port", type=int, default=d.port, help=f"TCP port (default {d.port})")
+    p.add_argument("--data-dir", type=Path, help="jobs, uploads and results (default: $XDG_DATA_HOME/audiobook/serve)")
+    p.add_argument("--token", help=f"bearer token every API request must carry (also ${TOKEN_ENV})")
+    p.add_argument("--cache-dir", type=Path, help="clip cache folder (default: $AUDIOBOOK_CACHE/clips)")
+    p.add_argument("--threads", type=int, help="engine threads (default: all cores)")
+    p.add_argument("--max-upload", default="64MiB", metavar="SIZE", help="largest book a job may upload (default 64MiB)")
+    p.add_argument("--max-chars", type=int, default=d.max_speech_chars, metavar="N",
+                   help=f"most characters in one speech request (default {d.max_speech_chars})")
+    p.add_argument("--max-speech", type=int, default=d.max_speech_running, metavar="N",
+                   help=f"speech requests synthesized at once; more get 429 (default {d.max_speech_running})")
+    p.add_argument("--max-jobs", type=int, default=d.max_jobs_running, metavar="N",
+                   help=f"jobs converted at once; the rest wait in a queue (default {d.max_jobs_running})")
+    p.add_argument("--max-queued", type=int, default=d.max_jobs_queued, metavar="N",
+                   help=f"jobs waiting before new ones get 429 (default {d.max_jobs_queued})")
+    p.add_argument("--rate", type=int, default=d.rate_per_minute, metavar="N",
+                   help=f"requests a minute from one address; more get 429, 0 for no limit (default {d.rate_per_minute})")
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
@@ -409,7 +397,35 @@ def _cmd_ssml(args: argparse.Namespace) -> int:
     return run(args)
 
 
-COMMANDS = {"ssml": _cmd_ssml, "convert": _cmd_convert, "say": _cmd_say, "inspect": _cmd_inspect, "voices": _cmd_voices,
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from audiobook.config import parse_size
+    from audiobook.serve import TOKEN_ENV, ServeSettings, run_server
+
+    check_values(threads=args.threads)
+    upload = parse_size(args.max_upload)
+    if upload is None:
+        raise InputError(f"--max-upload {args.max_upload!r} is not a size; write it like 64MiB")
+    settings = ServeSettings(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        token=args.token or os.environ.get(TOKEN_ENV) or None,
+        cache_dir=args.cache_dir,
+        threads=args.threads,
+        max_upload_bytes=upload,
+        max_speech_chars=args.max_chars,
+        max_speech_running=args.max_speech,
+        max_jobs_running=args.max_jobs,
+        max_jobs_queued=args.max_queued,
+        rate_per_minute=args.rate,
+    )
+    settings.check()
+    print(f"audiobook: serving on http://{settings.host}:{settings.port}/ (data in {settings.data})", file=sys.stderr, flush=True)
+    run_server(settings)
+    return 0
+
+
+COMMANDS = {"serve": _cmd_serve, "ssml": _cmd_ssml, "convert": _cmd_convert, "say": _cmd_say, "inspect": _cmd_inspect, "voices": _cmd_voices,
             "check": _cmd_check}
 
 

@@ -34,6 +34,9 @@ class Unit:
     """Pitch shift in semitones from markup (0 = the voice's own pitch)."""
     duration_ms: int | None = None
     """Time the unit's speech should take (``<prosody duration>``); the speed is fitted to it."""
+    written: str | None = None
+    """``text`` as the source wrote it, where normalization changed it ("£12" for "twelve pounds");
+    word timings name the written words."""
 
 
 @dataclass(frozen=True)

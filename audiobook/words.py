@@ -62,9 +62,22 @@ def _key(word: str) -> str:
     return _KEY.sub("", word).lower()
 
 
+_PH_PUNCTUATION = frozenset(';:,.!?—…"()“”')
+"""Punctuation tokens of the vocabulary: they are pauses and intonation, not part of a word's sound."""
+
+
 def _groups(phonemes: str) -> list[tuple[int, int]]:
-    """(start, end) of each space-separated run of ``phonemes`` that holds a letter."""
-    return [(m.start(), m.end()) for m in re.finditer(r"\S+", phonemes) if any(ch.isalpha() for ch in m.group())]
+    """(start, end) of each space-separated run of ``phonemes`` that holds a letter, without its punctuation."""
+    out = []
+    for m in re.finditer(r"\S+", phonemes):
+        start, end = m.start(), m.end()
+        while start < end and phonemes[start] in _PH_PUNCTUATION:
+            start += 1
+        while end > start and phonemes[end - 1] in _PH_PUNCTUATION:
+            end -= 1
+        if any(ch.isalpha() for ch in phonemes[start:end]):
+            out.append((start, end))
+    return out
 
 
 def _spoken_spans(phonemes: str, spoken: list[str]) -> list[tuple[int, int]]:

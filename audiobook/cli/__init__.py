@@ -255,8 +255,10 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-chapters", action="store_true",
                    help="one file per chapter, numbered, in a folder named after the output")
     p.add_argument("--subtitles", choices=["srt", "vtt"], help="write sentence subtitles beside the audio")
+    p.add_argument("--words", action="store_true",
+                   help="with --subtitles vtt: time every word in the cues (karaoke style), from the model's durations")
     p.add_argument("--timings", type=Path, metavar="FILE.json",
-                   help="write each sentence's times, text and source position, and the SSML marks, as JSON")
+                   help="write each sentence's times, text, source position and words, and the SSML marks, as JSON")
 
 
 def _output_run_options(args: argparse.Namespace) -> dict:
@@ -272,6 +274,7 @@ def _output_run_options(args: argparse.Namespace) -> dict:
         "split_chapters": args.split_chapters,
         "subtitles": args.subtitles,
         "timings": args.timings,
+        "words": args.words,
     }
     output = OutputOptions(**chosen)
     check_output_options(output)

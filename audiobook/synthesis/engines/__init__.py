@@ -8,29 +8,14 @@ both, with ``durations=None`` where the backend has none.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from audiobook.errors import ModelError
+from audiobook.synthesis.engines.rendered import FRAME_SAMPLES, Rendered
 
 __all__ = ["Engine", "Rendered", "FRAME_SAMPLES", "render_tokens", "create_engine", "ENGINES"]
-
-
-FRAME_SAMPLES = 600
-"""Samples per duration frame (the decoder's hop at 24 kHz): 25 ms."""
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """What one model call gives: the audio and, where the backend exposes them, the durations."""
-
-    audio: np.ndarray
-    """float32 samples at 24 kHz, untrimmed."""
-    durations: np.ndarray | None = None
-    """Frames per id (int), ``len(tokens) + 2`` of them: the leading pad, each token, the trailing
-    pad. The audio is ``durations.sum() * FRAME_SAMPLES`` samples long. ``None`` when unknown."""
 
 
 class Engine(Protocol):

@@ -30,7 +30,7 @@ import numpy as np
 from audiobook.config import MAX_TOKENS
 from audiobook.errors import ModelError, SynthesisError
 from audiobook.files import cache_root, file_digest
-from audiobook.synthesis.engines import Rendered
+from audiobook.synthesis.engines.rendered import Rendered
 from audiobook.vocab import token_ids
 
 __all__ = ["CHECKPOINT", "CONFIG", "HUB_REPO", "PARTS", "TorchEngine", "load_kmodel_class", "pick_device"]

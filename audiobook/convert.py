@@ -25,10 +25,11 @@ from audiobook.normalize import NormalizeOptions
 from audiobook.output.assemble import OutputOptions, Written, check_output_paths, write_audiobook
 from audiobook.output.loudness import Loudness
 from audiobook.output.readalong import write_read_along
+from audiobook.output.readalong_epub import write_source_read_along
 from audiobook.passes import run_passes
 from audiobook.passes.select import select_chapters
 from audiobook.plan import ChapterPlan, Unit
-from audiobook.readers import read_path
+from audiobook.readers import format_for, read_path
 from audiobook.synthesis.cache import ClipCache
 from audiobook.synthesis.engines import create_engine
 from audiobook.synthesis.synthesizer import Chunk, Stats, Synthesizer
@@ -228,9 +229,17 @@ def render_plans(
 
 
 def _write_read_along(
-    output: Path, meta: Metadata, plans: list[ChapterPlan], synth: Synthesizer, options: ConvertOptions
+    output: Path,
+    meta: Metadata,
+    plans: list[ChapterPlan],
+    synth: Synthesizer,
+    options: ConvertOptions,
+    source: bytes | None = None,
 ) -> Written:
-    """The chapters as MP3 files in a temporary folder, then the EPUB that holds them with the text."""
+    """The chapters as MP3 files in a temporary folder, then the EPUB that holds them with the text.
+
+    ``source``: the EPUB 3 that was read, whose own content documents then carry the overlays.
+    """
     with tempfile.TemporaryDirectory(prefix="audiobook-readalong-") as folder:
         audio = replace(options.output, read_along=False, split_chapters=True)
         written = write_audiobook(
@@ -239,7 +248,11 @@ def _write_read_along(
         )
         # The pars take the very sample positions the writer recorded, per chapter file.
         placed = {id(p.unit): (p.start - p.offset, p.end - p.offset) for p in written.sentences if p.unit is not None}
-        write_read_along(output, meta, plans, written.files, placed)
+        pars = None
+        if source is not None:
+            pars = write_source_read_along(str(output), source, plans, written.files, placed, meta.narrator)
+        if pars is None:
+            write_read_along(output, meta, plans, written.files, placed)
     return replace(written, output=output, files=[output])
 
 
@@ -267,7 +280,9 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
     if meta.narrator is None:
         meta = replace(meta, narrator=f"{synth.default_voice} (Kokoro-82M)")
     if options.output.read_along:
-        written = _write_read_along(output, meta, plans, synth, options)
+        data = input_path.read_bytes()
+        source = data if format_for(input_path, data) == "epub" else None
+        written = _write_read_along(output, meta, plans, synth, options, source)
     else:
         written = write_audiobook(
             output, meta, len(plans), synth, lambda sink, progress: render_plans(synth, plans, sink, progress),

@@ -30,7 +30,7 @@ from audiobook.errors import EncodingError
 from audiobook.model import Metadata
 from audiobook.plan import ChapterPlan, Pause, Unit
 
-__all__ = ["ACTIVE_CLASS", "Par", "clock", "write_read_along"]
+__all__ = ["ACTIVE_CLASS", "CSS", "Par", "clock", "smil_document", "write_read_along"]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ ACTIVE_CLASS = "-epub-media-overlay-active"
 _SECTION = "chapter"
 """Id of the section that holds a chapter's text: the overlay's sequence points at it."""
 
-_CSS = f"""body {{ font-family: serif; line-height: 1.5; margin: 1em; }}
+CSS = f"""body {{ font-family: serif; line-height: 1.5; margin: 1em; }}
 .{ACTIVE_CLASS} {{ background-color: #fff3a0; color: inherit; }}
 """
 
@@ -99,16 +99,17 @@ def _chapter_xhtml(title: str, lang: str, blocks: list[tuple[str, list[tuple[str
     )
 
 
-def _smil(doc: str, audio: str, pars: list[Par]) -> str:
-    rows = [
-        f'<par id="par{k + 1}"><text src="{doc}#{p.span}"/>'
-        f'<audio src="{audio}" clipBegin="{clock(p.start)}" clipEnd="{clock(p.end)}"/></par>'
-        for k, p in enumerate(pars)
+def smil_document(textref: str, rows: list[tuple[str, str, int, int]]) -> str:
+    """A SMIL overlay: one ``par`` per (text src, audio src, first sample, one past the last)."""
+    pars = [
+        f'<par id="par{k + 1}"><text src="{html.escape(text)}"/>'
+        f'<audio src="{html.escape(audio)}" clipBegin="{clock(start)}" clipEnd="{clock(end)}"/></par>'
+        for k, (text, audio, start, end) in enumerate(rows)
     ]
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops" version="3.0">\n'
-        f'<body><seq id="seq1" epub:textref="{doc}#{_SECTION}">\n' + "\n".join(rows) + "\n</seq></body>\n</smil>\n"
+        f'<body><seq id="seq1" epub:textref="{html.escape(textref)}">\n' + "\n".join(pars) + "\n</seq></body>\n</smil>\n"
     )
 
 
@@ -138,7 +139,7 @@ def write_read_along(
     book.set_language(meta.language or "en")
     for author in meta.authors:
         book.add_author(author)
-    style = epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=_CSS.encode())
+    style = epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=CSS.encode())
     book.add_item(style)
 
     pars: list[Par] = []
@@ -172,7 +173,9 @@ def write_read_along(
         if chapter_pars:
             doc.media_overlay = f"{name}_overlay"
             book.add_item(epub.EpubSMIL(uid=f"{name}_overlay", file_name=smil_name,
-                                        content=_smil(doc_name, audio_name, chapter_pars).encode()))
+                                        content=smil_document(f"{doc_name}#{_SECTION}", [
+                                            (f"{doc_name}#{p.span}", audio_name, p.start, p.end) for p in chapter_pars
+                                        ]).encode()))
             # What the overlay plays: its clips one after another. The total is the sum of these
             # very figures, so the two agree to the millisecond as EPUBCheck asks.
             duration = sum(p.end - p.start for p in chapter_pars)

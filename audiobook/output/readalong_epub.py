@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 _OPF = "http://www.idpf.org/2007/opf"
 _XHTML = "http://www.w3.org/1999/xhtml"
+_OPS = "http://www.idpf.org/2007/ops"
 _CONTAINER = "urn:oasis:names:tc:opendocument:xmlns:container"
 _SKIP = frozenset({"script", "style", "rt", "rp", "head"})
 _OPENERS = frozenset("“\"'‘([¿¡")
@@ -69,6 +70,12 @@ def _set(piece: Piece, value: str) -> None:
         el.tail = value
 
 
+def _is_noteref(el: etree._Element) -> bool:
+    """A note reference ("crab<a epub:type="noteref">1</a>"): its mark is not read, so not matched."""
+    kinds = (el.get(f"{{{_OPS}}}type") or "").split() + (el.get("role") or "").split()
+    return "noteref" in kinds or "doc-noteref" in kinds
+
+
 def _pieces(body: etree._Element) -> list[Piece]:
     out: list[Piece] = []
 
@@ -76,7 +83,7 @@ def _pieces(body: etree._Element) -> list[Piece]:
         if el.text:
             out.append((el, "text"))
         for child in el:
-            if isinstance(child.tag, str) and _local(child.tag) not in _SKIP:
+            if isinstance(child.tag, str) and _local(child.tag) not in _SKIP and not _is_noteref(child):
                 walk(child)
             if child.tail:
                 out.append((child, "tail"))
@@ -112,7 +119,11 @@ def _wrap(start: tuple[Piece, int], end: tuple[Piece, int], span_id: str) -> boo
             (e_piece[1] == "text" and len(e_el) == 0) or (e_piece[1] == "tail" and e_piece[0] is e_el[-1])
         ):
             e_piece = (e_el, "tail")
+            tail = _get(e_piece)
             b = 0
+            # The sentence's closing punctuation after the element ("<i>nothing</i>.").
+            while b < len(tail) and not tail[b].isspace() and not tail[b].isalnum():
+                b += 1
             continue
         # The ends meet only across markup that holds other text: wrap the first stretch alone.
         text = _get(start[0])

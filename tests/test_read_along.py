@@ -118,8 +118,9 @@ def _key(word: str) -> str:
 
 @pytest.mark.slow
 def test_a_real_book_validates_and_its_pars_speak_their_sentences(tmp_path, whisper_words):
-    from audiobook.convert import convert
     from imageio_ffmpeg import get_ffmpeg_exe
+
+    from audiobook.convert import convert
 
     out = tmp_path / "tide-clock.epub"
     # One of its three chapters (the one with a note reference in a sentence): every part of the

@@ -13,7 +13,11 @@ from tone_engine import render, synthesizer, unit
 
 from audiobook.errors import InputError
 from audiobook.model import Metadata
-from audiobook.output.assemble import OutputOptions, check_output_options, write_audiobook
+from audiobook.output.assemble import (
+    OutputOptions,
+    check_output_options,
+    write_audiobook,
+)
 from audiobook.output.timings import Cue, subtitle_text
 from audiobook.plan import ChapterPlan, Pause, Unit
 from audiobook.synthesis.cache import ClipCache
@@ -31,9 +35,9 @@ PARAGRAPH = (
 
 
 def units_of(text: str) -> list[Unit]:
+    from audiobook.config import ReadOptions
     from audiobook.passes import run_passes
     from audiobook.readers import read
-    from audiobook.config import ReadOptions
 
     book = read(text.encode(), "text", ReadOptions())
     plans = run_passes(book)

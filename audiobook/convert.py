@@ -6,8 +6,9 @@ import logging
 import math
 import os
 import re
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -22,14 +23,16 @@ from audiobook.config import (
 from audiobook.diagnostics import Ledger, Report, Reporter
 from audiobook.errors import AudiobookError, InputError
 from audiobook.files import cache_root
-from audiobook.model import Book
+from audiobook.model import Book, Metadata
 from audiobook.normalize import NormalizeOptions
-from audiobook.output.assemble import OutputOptions, check_output_options, check_output_paths, write_audiobook
+from audiobook.output.assemble import OutputOptions, Written, check_output_options, check_output_paths, write_audiobook
 from audiobook.output.loudness import Loudness
+from audiobook.output.readalong import write_read_along
+from audiobook.output.readalong_epub import write_source_read_along
 from audiobook.passes import run_passes
 from audiobook.passes.select import select_chapters
 from audiobook.plan import ChapterPlan, Unit
-from audiobook.readers import read_path
+from audiobook.readers import format_for, read_path
 from audiobook.synthesis.cache import ClipCache
 from audiobook.synthesis.engines import Engine, create_engine
 from audiobook.synthesis.synthesizer import MAX_SPEED, MIN_SPEED, Chunk, Stats, Synthesizer
@@ -326,6 +329,34 @@ class Prepared:
     """What could not be rendered as written, so far."""
 
 
+def _write_read_along(
+    output: Path,
+    meta: Metadata,
+    plans: list[ChapterPlan],
+    synth: Synthesizer,
+    options: ConvertOptions,
+    source: bytes | None = None,
+) -> Written:
+    """The chapters as MP3 files in a temporary folder, then the EPUB that holds them with the text.
+
+    ``source``: the EPUB 3 that was read, whose own content documents then carry the overlays.
+    """
+    with tempfile.TemporaryDirectory(prefix="audiobook-readalong-") as folder:
+        audio = replace(options.output, read_along=False, split_chapters=True)
+        written = write_audiobook(
+            Path(folder) / "audio.mp3", meta, len(plans), synth,
+            lambda sink, progress: render_plans(synth, plans, sink, progress), audio, options.progress,
+        )
+        # The pars take the very sample positions the writer recorded, per chapter file.
+        placed = {id(p.unit): (p.start - p.offset, p.end - p.offset) for p in written.sentences if p.unit is not None}
+        pars = None
+        if source is not None:
+            pars = write_source_read_along(str(output), source, plans, written.files, placed, meta.narrator)
+        if pars is None:
+            write_read_along(output, meta, plans, written.files, placed)
+    return replace(written, output=output, files=[output])
+
+
 def prepare(input_path: Path, options: ConvertOptions) -> Prepared:
     """Read, plan and choose voices: every check that can fail on the input runs here, before any audio."""
     check_options(options)
@@ -346,7 +377,11 @@ def prepare(input_path: Path, options: ConvertOptions) -> Prepared:
 def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> ConvertResult:
     """Convert one document into one audiobook file."""
     started = time.perf_counter()
+    if options.output.read_along:
+        output = (output or input_path).with_suffix(".epub")
     output = output or input_path.with_suffix(".m4b")
+    if output.suffix.lower() == ".epub" and not options.output.read_along:
+        options = replace(options, output=replace(options.output, read_along=True))
     # Before anything is read: a run must not end, hours later, on a path it cannot write or
     # overwrite the book it read.
     check_output_paths(input_path, output, options.output)
@@ -354,13 +389,16 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
     synth, plans, reporter = ready.synth, ready.plans, ready.reporter
     meta = ready.book.meta
     if meta.narrator is None:
-        from dataclasses import replace
-
         meta = replace(meta, narrator=f"{synth.default_voice} (Kokoro-82M)")
-    written = write_audiobook(
-        output, meta, len(plans), synth, lambda sink, progress: render_plans(synth, plans, sink, progress),
-        options.output, options.progress,
-    )
+    if options.output.read_along:
+        data = input_path.read_bytes()
+        source = data if format_for(input_path, data) == "epub" else None
+        written = _write_read_along(output, meta, plans, synth, options, source)
+    else:
+        written = write_audiobook(
+            output, meta, len(plans), synth, lambda sink, progress: render_plans(synth, plans, sink, progress),
+            options.output, options.progress,
+        )
     return ConvertResult(
         output=written.output,
         samples=written.samples,

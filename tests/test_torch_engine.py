@@ -114,6 +114,15 @@ def test_speed_reaches_the_duration_predictor(torch_engine, library):
     assert len(slow) > 2.5 * len(fast), (len(slow), len(fast))
 
 
+def test_the_torch_engine_returns_its_durations(torch_engine, library):
+    tokens = [token_ids()[c] for c in "ðə kˈipəɹ klˈImd."]
+    result = torch_engine.render(tokens, _style(library), 1.0)
+    # Frames per id, pads included; the audio is exactly that many frames long.
+    assert result.durations is not None and len(result.durations) == len(tokens) + 2
+    assert (result.durations >= 1).all()
+    assert int(result.durations.sum()) * FRAME == len(result.audio)
+
+
 def test_the_whole_line_runs_on_the_torch_engine(checkpoint, tmp_path):
     from audiobook.convert import ConvertOptions, convert
 

@@ -157,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("convert", help="convert a book (EPUB, Markdown, SSML, text) into an audiobook")
     p.add_argument("input", type=Path)
-    p.add_argument("-o", "--output", type=Path, help="output file: .m4b (default), .mp3, .opus, .flac or .wav")
+    p.add_argument("-o", "--output", type=Path,
+                   help="output file: .m4b (default), .mp3, .opus, .flac or .wav; .epub writes a read-along book")
     p.add_argument("--bitrate", help="encoder bitrate, e.g. 64k")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_run_options(p)
@@ -243,8 +244,13 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-chapters", action="store_true",
                    help="one file per chapter, numbered, in a folder named after the output")
     p.add_argument("--subtitles", choices=["srt", "vtt"], help="write sentence subtitles beside the audio")
+    p.add_argument("--read-along", action="store_true",
+                   help="write an EPUB 3 with the text, the audio and media overlays that tie each sentence to "
+                        "its audio (the output's extension becomes .epub)")
+    p.add_argument("--words", action="store_true",
+                   help="with --subtitles vtt: time every word in the cues (karaoke style), from the model's durations")
     p.add_argument("--timings", type=Path, metavar="FILE.json",
-                   help="write each sentence's times, text and source position, and the SSML marks, as JSON")
+                   help="write each sentence's times, text, source position and words, and the SSML marks, as JSON")
 
 
 def _output_run_options(args: argparse.Namespace) -> dict:
@@ -260,6 +266,8 @@ def _output_run_options(args: argparse.Namespace) -> dict:
         "split_chapters": args.split_chapters,
         "subtitles": args.subtitles,
         "timings": args.timings,
+        "words": args.words,
+        "read_along": args.read_along,
     }
     output = OutputOptions(**chosen)
     check_output_options(output)

@@ -96,7 +96,11 @@ class OutputOptions:
     subtitles: str | None = None
     """``srt`` or ``vtt``: sentence subtitles beside each audio file."""
     timings: Path | None = None
-    """Where to write the JSON timing file (sentences, marks, chapters)."""
+    """Where to write the JSON timing file (sentences with their words, marks, chapters)."""
+    words: bool = False
+    """WebVTT subtitles carry a timestamp before every word (karaoke style); needs ``subtitles="vtt"``."""
+    read_along: bool = False
+    """Write a read-along EPUB 3 (text, chapter audio, media overlays) instead of an audio file."""
     bitrate: str | None = None
     """Encoder bitrate; ``None``: the writer's default."""
 
@@ -119,6 +123,10 @@ class Placed:
     """The audio file it is in."""
     offset: int
     """Where ``file`` starts in the whole book, in samples."""
+    words: tuple[tuple[str, int, int], ...] = ()
+    """(written word, first sample, one past its last) of each word of a sentence, over the whole book."""
+    unit: Unit | None = None
+    """The unit a sentence was spoken from (``None`` for a mark)."""
 
 
 @dataclass
@@ -166,6 +174,13 @@ def check_output_options(options: OutputOptions) -> None:
         raise InputError("--acx sets the levels ACX requires; drop --no-normalize")
     if options.subtitles is not None and options.subtitles not in SUBTITLE_FORMATS:
         raise InputError(f"unknown subtitle format {options.subtitles!r}; use one of: {', '.join(SUBTITLE_FORMATS)}")
+    if options.read_along and (options.subtitles or options.timings or options.acx or options.split_chapters):
+        raise InputError(
+            "a read-along EPUB carries its timings in its media overlays: drop --subtitles, --timings, "
+            "--acx and --split-chapters, or write an audio file"
+        )
+    if options.words and options.subtitles != "vtt":
+        raise InputError("--words times each word in WebVTT subtitles: add --subtitles vtt (SRT stays sentence-level)")
     if not -60.0 <= options.loudness <= -5.0:
         raise InputError(f"--loudness {options.loudness} is outside -60 to -5 LUFS; pick a target such as -18")
 
@@ -174,7 +189,9 @@ def output_paths(output: Path, options: OutputOptions) -> dict[str, Path]:
     """Every path a conversion writes under its final name, by what it is: the audio file (or the
     folder of a split book), the subtitles beside a single file, the timing file."""
     paths: dict[str, Path] = {}
-    if options.split_chapters or options.acx:
+    if options.read_along:
+        paths["the read-along book"] = output
+    elif options.split_chapters or options.acx:
         paths["the chapter folder"] = _split_folder(output)
     else:
         paths["the audio output"] = output
@@ -218,7 +235,7 @@ def check_output_paths(input_path: Path, output: Path, options: OutputOptions) -
     """Every file a conversion writes, checked before anything is read or synthesized: none may be
     the input or another of them, and each must be writable where it is named."""
     check_output_options(options)
-    if not (options.acx or options.split_chapters):
+    if not (options.acx or options.split_chapters or options.read_along):
         format_for(output)
     paths = output_paths(output, options)
     named = list(paths.items())
@@ -461,9 +478,10 @@ class _Assembler:
             start = self.position
             self._write(self._level(chunk))
             if chunk.kind == "speech" and chunk.unit is not None:
+                words = tuple((w.text, start + w.start, start + w.end) for w in chunk.words)
                 self.sentences.append(
                     Placed(chunk.chapter, start, self.position, chunk.unit.text, chunk.unit.source, self.file,
-                           self.file_start)
+                           self.file_start, words, chunk.unit)
                 )
 
     def _level(self, chunk: Chunk) -> np.ndarray:
@@ -521,7 +539,13 @@ class _Assembler:
 
     def _subtitles(self, audio_path: Path, file: Path) -> None:
         fmt = self.options.subtitles or "srt"
-        cues = (Cue(p.start - p.offset, p.end - p.offset, p.text) for p in self.sentences if p.file == file)
+        words = self.options.words and fmt == "vtt"
+        cues = (
+            Cue(p.start - p.offset, p.end - p.offset, p.text,
+                tuple((t, a - p.offset, b - p.offset) for t, a, b in p.words) if words else ())
+            for p in self.sentences
+            if p.file == file
+        )
         write_subtitles(audio_path.with_suffix(f".{fmt}"), cues, fmt, SAMPLE_RATE)
 
     def finish(self) -> Written:
@@ -627,7 +651,11 @@ def timings_document(written: Written, path: Path) -> dict[str, Any]:
              "file": name(written.files[i] if len(written.files) == len(starts) else written.files[0])}
             for i, (title, start) in enumerate(written.chapters)
         ],
-        "sentences": ({**entry(p), "text": p.text, "source": p.source} for p in written.sentences),
+        "sentences": (
+            {**entry(p), "text": p.text, "source": p.source,
+             "words": [{"text": t, "start_s": _seconds(a - p.offset), "end_s": _seconds(b - p.offset)} for t, a, b in p.words]}
+            for p in written.sentences
+        ),
         "marks": ({**{k: v for k, v in entry(p).items() if k not in ("end", "end_s")}, "name": p.text} for p in written.marks),
     }
 
@@ -658,6 +686,9 @@ def write_audiobook(
         getattr(synth, "voice_name", None)
         or (lambda unit: unit.voice or (synth.default_voice if synth is not None else ""))
     )
+    if synth is not None and (options.timings is not None or options.words):
+        # Word times need each clip's durations: a clip cached without them is made again.
+        synth.words = True
     with ExitStack() as stack:
         plan: GainPlan | None = None
         if options.normalize:

@@ -47,6 +47,9 @@ class Cue:
     """One past the last sample."""
     text: str
     """The words."""
+    words: tuple[tuple[str, int, int], ...] = ()
+    """(word, first sample, one past its last) of each word; when given, a WebVTT cue times every
+    word (karaoke style) and shows the words as written."""
 
 
 def _clock(samples: int, sample_rate: int, sep: str) -> str:
@@ -74,6 +77,34 @@ def _lines(text: str) -> list[str]:
     return textwrap.wrap(flat, _LINE, break_long_words=False, break_on_hyphens=False) or [flat]
 
 
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _karaoke(cue: Cue, sample_rate: int) -> str:
+    """One line of the cue's words, a timestamp tag before each word after the first.
+
+    WebVTT wants each tag after the cue's start, after the tag before it and before the cue's
+    end, to the millisecond; a word that would break that shares the tag before it.
+    """
+
+    def ms(samples: int) -> int:
+        return (int(samples) * 1000 + sample_rate // 2) // sample_rate
+
+    last = ms(cue.start)
+    end = ms(cue.end)
+    pieces = []
+    for k, (word, start, _) in enumerate(cue.words):
+        word = _escape(word.replace("-->", "→"))
+        at = ms(start)
+        if k and last < at < end:
+            pieces.append(f"<{vtt_time(start, sample_rate)}>{word}")
+            last = at
+        else:
+            pieces.append(word)
+    return " ".join(pieces)
+
+
 def _blocks(cues: Iterable[Cue], fmt: str, sample_rate: int) -> Iterator[str]:
     if fmt not in SUBTITLE_FORMATS:
         raise EncodingError(f"unknown subtitle format {fmt!r}; use one of: {', '.join(SUBTITLE_FORMATS)}")
@@ -89,7 +120,10 @@ def _blocks(cues: Iterable[Cue], fmt: str, sample_rate: int) -> Iterator[str]:
             yield "\n".join([str(number), times, *_lines(cue.text)]) + "\n"
         else:
             times = f"{vtt_time(cue.start, sample_rate)} --> {vtt_time(cue.end, sample_rate)}"
-            body = [line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for line in _lines(cue.text)]
+            if cue.words:
+                yield "\n".join([times, _karaoke(cue, sample_rate)]) + "\n"
+                continue
+            body = [_escape(line) for line in _lines(cue.text)]
             yield "\n".join([times, *body]) + "\n"
 
 

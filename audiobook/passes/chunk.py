@@ -23,6 +23,7 @@ from audiobook.model import Audio, Book, Break, Chapter, Mark, Phonemes, Speech
 from audiobook.passes.prosody import emphasis_effect, share_durations, stress
 from audiobook.plan import Bookmark, ChapterPlan, Insert, Item, Pause, Unit
 from audiobook.vocab import VOCAB
+from audiobook.words import cut_written
 
 __all__ = ["plan_chapter", "plan_chapters", "split_long"]
 
@@ -52,6 +53,8 @@ class _Cand:
     """Bookmarks inside the run, played before it."""
     tail: list[str] = field(default_factory=list)
     """Bookmarks after the run's last phonemes (so far), played after it."""
+    written: str = ""
+    """``text`` as the source wrote it (the same where normalization changed nothing)."""
 
 
 @dataclass
@@ -108,11 +111,12 @@ def _scan(chapter: Chapter, default_lang: str) -> list[object]:
                 if open_ is not None and open_.key == key:
                     open_.ph = _seam(open_.ph, ph)
                     open_.text = _seam(open_.text, seg.text.strip())
+                    open_.written = _seam(open_.written, (seg.written or seg.text).strip())
                     open_.marks += open_.tail
                     open_.tail = []
                 else:
                     close()
-                    open_ = _Cand(ph, seg.text.strip(), key, bi, seg.source)
+                    open_ = _Cand(ph, seg.text.strip(), key, bi, seg.source, written=(seg.written or seg.text).strip())
                 last_block_kind = block.kind
             elif isinstance(seg, Break):
                 if seg.kind == "explicit" and seg.ms == 0 and open_ is not None:
@@ -165,6 +169,7 @@ def _join_short(stream: list[object], min_tokens: int) -> list[object]:
         ends = a.ph.rstrip(_QUOTES).endswith(_SENTENCE_MARKS)
         a.ph = a.ph + ("" if ends else ".") + " " + b.ph
         a.text = a.text + " " + b.text
+        a.written = a.written + " " + b.written
         a.marks += b.marks
         a.tail = b.tail
         del stream[i + 1 : i + 3]
@@ -325,10 +330,13 @@ def plan_chapter(
             items.extend(Bookmark(m) for m in entry.marks)
             voice, lang, rate, gain, pitch, duration = entry.key
             where = entry.source or chapter.source or chapter.title
-            for k, (ph, text) in enumerate(split_long(entry.ph, entry.text, options.soft_max, reporter, where)):
+            pieces = split_long(entry.ph, entry.text, options.soft_max, reporter, where)
+            rewritten = entry.written if entry.written.split() != entry.text.split() else None
+            shares = cut_written(entry.text, rewritten, [text for _, text in pieces])
+            for k, ((ph, text), written) in enumerate(zip(pieces, shares)):
                 if k:
                     items.append(Pause(options.pauses.clause, "clause"))
-                items.append(Unit(ph, text, voice, lang, rate, gain, entry.source, pitch, duration))
+                items.append(Unit(ph, text, voice, lang, rate, gain, entry.source, pitch, duration, written))
             started = True
     flush(False)
     return ChapterPlan(chapter.title, tuple(share_durations(items)))

@@ -15,6 +15,7 @@ import logging
 from dataclasses import replace
 
 from audiobook.model import Block, Book, Phonemes, Segment, Speech, with_context
+from audiobook.words import cut_written
 
 __all__ = ["split_dialogue", "split_quotes"]
 
@@ -61,8 +62,9 @@ def _split_block(block: Block, voice: str) -> Block:
                 # Markup chose this voice: keep it, but follow the quotes through it.
                 out.append(seg)
             else:
-                for text, quoted in pieces:
-                    piece = replace(seg, text=text.strip())
+                shares = cut_written(seg.text, seg.written, [text.strip() for text, _ in pieces])
+                for (text, quoted), written in zip(pieces, shares):
+                    piece = replace(seg, text=text.strip(), written=written)
                     out.append(with_context(piece, voice=voice) if quoted else piece)
             inside = after
         elif isinstance(seg, Phonemes) and inside and seg.ctx.voice is None:

@@ -234,7 +234,7 @@ def phonemize_book(book: Book, reporter: Reporter, default_lang: str | None = No
                 if not _speakable(mapped):
                     log.debug("nothing to speak in %r", seg.text)
                     continue
-                segs.append(Phonemes(mapped, seg.text, seg.ctx, seg.source))
+                segs.append(Phonemes(mapped, seg.text, seg.ctx, seg.source, written=seg.written))
                 last = si
             blocks.append(replace(block, segments=tuple(segs)))
         chapters.append(replace(ch, blocks=tuple(blocks)))

@@ -26,6 +26,7 @@ from audiobook.normalize import (
 from audiobook.normalize.heteronyms import find as find_heteronyms
 from audiobook.normalize.languages import expand_language
 from audiobook.normalize.lexicon import Lexicon, lexicons_for
+from audiobook.words import cut_written
 
 __all__ = ["normalize", "normalize_text"]
 
@@ -86,6 +87,22 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", text)
 
 
+def _keep_written(pieces: list[Segment], written: str) -> list[Segment]:
+    """``pieces`` (of one segment) with the written text each came from, where it differs."""
+    texts = [p.text for p in pieces if isinstance(p, (Speech, Phonemes))]
+    spoken = " ".join(texts)
+    if spoken.split() == written.split():
+        return [replace(p, written=None) if isinstance(p, (Speech, Phonemes)) else p for p in pieces]
+    shares = iter(cut_written(spoken, written, texts))
+    out: list[Segment] = []
+    for p in pieces:
+        if isinstance(p, (Speech, Phonemes)):
+            share = next(shares)
+            p = replace(p, written=share if share is not None and share.split() != p.text.split() else None)
+        out.append(p)
+    return out
+
+
 class _Run:
     """What the stage needs while it walks one book."""
 
@@ -99,6 +116,8 @@ class _Run:
 
     def speech(self, seg: Speech, heading: bool) -> list[Segment]:
         text = normalize_text(seg.text)
+        if not seg.written:
+            seg = replace(seg, written=text)
         # A segment of only whitespace carries nothing to speak; the sentence pass re-inserts
         # spaces between neighbouring segments where the words would otherwise touch.
         if not text.strip():
@@ -121,7 +140,8 @@ class _Run:
         out = apply_lexicons(replace(seg, text=text, ctx=ctx), lexicons, lang, self.reporter)
         if english:
             out = [piece for s in out for piece in self.heteronyms(s, lang)]
-        return out
+        return _keep_written(out, seg.written or text)
+
 
     def heteronyms(self, seg: Segment, lang: str) -> list[Segment]:
         """``seg`` with each heteronym espeak-ng would misread as a ``Phonemes`` override."""

@@ -29,6 +29,7 @@ from nltk.tokenize.punkt import (
 from audiobook.config import Pauses
 from audiobook.diagnostics import Reporter
 from audiobook.model import Block, Book, Break, Mark, Phonemes, Segment, Speech
+from audiobook.words import cut_written
 
 __all__ = ["abbreviations", "split_sentences", "split_text"]
 
@@ -155,11 +156,12 @@ def _split_run(run: list[Segment], lang: str, gap: int) -> list[Segment]:
         if isinstance(seg, Speech):
             inner = [c - start for c in cuts if start < c < end]
             bounds = [0, *inner, len(seg.text)]
-            for a, b in itertools.pairwise(bounds):
-                piece = seg.text[a:b]
-                if piece.strip():
-                    lead = len(piece) - len(piece.lstrip())
-                    entries.append(_Entry(replace(seg, text=piece.strip()), start + a + lead, True))
+            kept = [(a, seg.text[a:b]) for a, b in itertools.pairwise(bounds) if seg.text[a:b].strip()]
+            # Each sentence keeps the written words its spoken ones came from ("£12").
+            shares = cut_written(seg.text, seg.written, [piece.strip() for _, piece in kept])
+            for (a, piece), written in zip(kept, shares):
+                lead = len(piece) - len(piece.lstrip())
+                entries.append(_Entry(replace(seg, text=piece.strip(), written=written), start + a + lead, True))
         else:
             entries.append(_Entry(seg, start, isinstance(seg, Phonemes)))
 

@@ -6,6 +6,11 @@ each clip is written to a temporary name and moved into place only when complete
 The cache is untrusted like any other input: a disk fills, a copy is cut short, someone edits a
 file. Each clip carries its length and a CRC-32 of its samples, and a clip that does not match them
 (or holds values no clip can hold) is removed and synthesized again, never played.
+
+Beside a clip, when the engine gave them, its per-token durations (``….dur``: a header with the
+count and a CRC-32, then int16 frame counts), from which word timings follow. A clip without
+them (an older cache, an engine without durations) still plays; a run that needs word timings
+synthesizes it again.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ MAX_CLIP_BYTES = 16 * 1024 * 1024
 slowest speed gives under two. A larger file is damaged and synthesized again."""
 
 _MAGIC = b"ABCLIP\x00\x02"
+_DUR_MAGIC = b"ABDUR\x00\x00\x01"
+MAX_DURATIONS = 4096
+"""Most durations a file may hold (a unit has at most 512 ids); a longer one is damaged."""
 _HEADER = struct.Struct("<8sII")
 """Magic, sample count, CRC-32 of the samples' bytes; float16 little-endian samples follow."""
 
@@ -67,6 +75,24 @@ def _decode(data: bytes) -> np.ndarray:
     if not np.isfinite(audio).all():
         raise ValueError("it holds NaN or infinite samples")
     return audio
+
+
+def _encode_durations(durations: np.ndarray) -> bytes:
+    payload = np.clip(np.asarray(durations), 0, 32767).astype("<i2").tobytes()
+    return _HEADER.pack(_DUR_MAGIC, len(payload) // 2, zlib.crc32(payload)) + payload
+
+
+def _decode_durations(data: bytes) -> np.ndarray:
+    if len(data) < _HEADER.size:
+        raise ValueError("shorter than the header")
+    magic, count, crc = _HEADER.unpack_from(data)
+    payload = memoryview(data)[_HEADER.size :]
+    if magic != _DUR_MAGIC or count > MAX_DURATIONS or len(payload) != count * 2 or zlib.crc32(payload) != crc:
+        raise ValueError("not a durations file of this cache version, or damaged")
+    durations = np.frombuffer(payload, dtype="<i2").astype(np.int64)
+    if (durations < 0).any():
+        raise ValueError("negative durations")
+    return durations
 
 
 class ClipCache:
@@ -116,15 +142,40 @@ class ClipCache:
         self.hits += 1
         return audio
 
-    def put(self, key: str, audio: np.ndarray) -> None:
-        """Store a clip atomically; a full disk only costs the cache, never the run."""
+    def get_durations(self, key: str) -> np.ndarray | None:
+        """The stored durations of a clip, or ``None`` (absent or damaged)."""
+        if self.folder is None:
+            return None
+        path = self._path(self.folder, key).with_suffix(".dur")
+        try:
+            with path.open("rb") as f:
+                data = f.read(_HEADER.size + 2 * MAX_DURATIONS + 1)
+        except OSError:
+            return None
+        try:
+            durations = _decode_durations(data)
+        except ValueError as exc:
+            log.warning("cache: %s is damaged (%s); ignored", path, exc)
+            return None
+        return durations
+
+    def put(self, key: str, audio: np.ndarray, durations: np.ndarray | None = None) -> None:
+        """Store a clip (and its durations) atomically; a full disk only costs the cache, never the run."""
         if self.folder is None:
             return
-        path = self._path(self.folder, key)
+        dur = self._path(self.folder, key).with_suffix(".dur")
+        if durations is not None:
+            self._store(dur, _encode_durations(durations))
+        else:
+            # Durations of an earlier take of this clip would misplace its words.
+            dur.unlink(missing_ok=True)
+        self._store(self._path(self.folder, key), _encode(audio))
+
+    def _store(self, path: Path, data: bytes) -> None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(_encode(audio))
+            tmp.write_bytes(data)
             os.replace(tmp, path)
         except OSError as exc:
             log.warning("cache: cannot write %s (%s)", path, exc)

@@ -22,6 +22,7 @@ from audiobook.errors import InputError
 __all__ = [
     "TrimSettings",
     "trim_clip",
+    "trim_range",
     "speech_bounds",
     "silence",
     "apply_gain",
@@ -89,13 +90,22 @@ def speech_bounds(audio: np.ndarray, settings: TrimSettings = TrimSettings()) ->
     return first * _FRAME, (last + 1) * _FRAME
 
 
-def trim_clip(audio: np.ndarray, settings: TrimSettings = TrimSettings()) -> np.ndarray:
-    """The clip cut to its speech plus ``lead_ms``/``tail_ms`` pads, with short fades at the cuts."""
+def trim_range(audio: np.ndarray, settings: TrimSettings = TrimSettings()) -> tuple[int, int] | None:
+    """Sample range [start, end) that ``trim_clip`` keeps (speech plus pads), or ``None`` if silent."""
     bounds = speech_bounds(audio, settings)
     if bounds is None:
-        return np.zeros(0, dtype=np.float32)
+        return None
     start = max(0, bounds[0] - settings.lead_ms * SAMPLE_RATE // 1000)
     end = min(len(audio), bounds[1] + settings.tail_ms * SAMPLE_RATE // 1000)
+    return start, end
+
+
+def trim_clip(audio: np.ndarray, settings: TrimSettings = TrimSettings()) -> np.ndarray:
+    """The clip cut to its speech plus ``lead_ms``/``tail_ms`` pads, with short fades at the cuts."""
+    kept = trim_range(audio, settings)
+    if kept is None:
+        return np.zeros(0, dtype=np.float32)
+    start, end = kept
     out = np.array(audio[start:end], dtype=np.float32)
     fade = min(settings.fade_ms * SAMPLE_RATE // 1000, len(out) // 2)
     if fade > 0:

@@ -22,14 +22,16 @@ from audiobook.synthesis.clips import (
     decode_audio_file,
     silence,
     trim_clip,
+    trim_range,
 )
 from audiobook.synthesis.effects import MAX_PITCH_ST, beep, pitch_factor, shift_pitch
-from audiobook.synthesis.engines import Engine
+from audiobook.synthesis.engines import FRAME_SAMPLES, Engine, Rendered, render_tokens
 from audiobook.vocab import token_ids
+from audiobook.words import word_spans
 from voices.choice import matching_voice, voice_language
 from voices.packs import VoiceLibrary, VoicePack
 
-__all__ = ["Chunk", "Synthesizer", "MIN_SPEED", "MAX_SPEED"]
+__all__ = ["Chunk", "WordTime", "Synthesizer", "MIN_SPEED", "MAX_SPEED", "word_times"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,40 @@ MIN_SPEED = 0.5
 """Slowest speed the model renders well."""
 MAX_SPEED = 2.0
 """Fastest speed the model renders well."""
+
+
+@dataclass(frozen=True)
+class WordTime:
+    """Where one written word is spoken in a clip."""
+
+    text: str
+    """The word as written."""
+    start: int
+    """First sample, counted from the start of the clip."""
+    end: int
+    """One past its last sample."""
+
+
+def word_times(unit: Unit, durations: np.ndarray, head: int, length: int, factor: float = 1.0) -> tuple[WordTime, ...]:
+    """Each word of ``unit`` placed in its rendered clip.
+
+    ``durations`` are the model's frames per id (pads included); ``head`` is the number of samples
+    trimming cut from the start of the model's audio; ``length`` the rendered clip's length;
+    ``factor`` the pitch shift's resampling factor (the clip was shortened by it).
+    """
+    ends = np.cumsum(np.asarray(durations, dtype=np.int64)) * FRAME_SAMPLES
+    count = len(ends) - 2  # tokens, without the two pads
+    out = []
+    for span in word_spans(unit.phonemes, unit.text, unit.written):
+        if span.end > count or span.first >= span.end:
+            continue
+        # Id k (0 = the leading pad) spans [ends[k-1], ends[k]); token i is id i + 1.
+        start = (int(ends[span.first]) - head) / factor
+        end = (int(ends[span.end]) - head) / factor
+        start_i = min(max(0, round(start)), length)
+        end_i = min(max(start_i, round(end)), length)
+        out.append(WordTime(span.text, start_i, end_i))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -55,6 +91,8 @@ class Chunk:
     """The chapter title, on ``chapter`` chunks."""
     mark: str | None = None
     """The bookmark name, on ``mark`` chunks."""
+    words: tuple[WordTime, ...] = ()
+    """Where each word of a speech chunk is spoken in ``audio`` (empty when the engine gives no durations)."""
 
 
 @dataclass
@@ -105,6 +143,8 @@ class Synthesizer:
         self.notices: list[str] = []
         """Voice switches made for languages, one line each, for the user."""
         self._by_lang: dict[str, str] = {}
+        self.words = False
+        """Word timings are wanted: a cached clip stored without its durations is synthesized again."""
 
     def voice_name(self, unit: Unit) -> str:
         """The voice a unit is spoken with: its own, else the default or one of the unit's language."""
@@ -145,6 +185,10 @@ class Synthesizer:
 
     def raw_clip(self, unit: Unit, speed: float | None = None) -> np.ndarray:
         """The model's audio for a unit at ``speed`` (default: the unit's), from the cache when it is there, untrimmed."""
+        return self.rendered(unit, speed).audio
+
+    def rendered(self, unit: Unit, speed: float | None = None) -> Rendered:
+        """The model's audio and durations for a unit, from the cache when they are there, untrimmed."""
         vocab = token_ids()
         tokens = [vocab[c] for c in unit.phonemes if c in vocab]
         if len(tokens) != len(unit.phonemes):
@@ -156,37 +200,53 @@ class Synthesizer:
         speed = self._speed(unit) if speed is None else speed
         key = unit_key(unit.phonemes, pack.digest, speed, self.engine.name, self.engine.digest)
         audio = self.cache.get(key)
-        if audio is None:
-            start = time.perf_counter()
-            audio = self.engine.synthesize(tokens, pack.style(len(tokens)), speed)
-            self.stats.compute_s += time.perf_counter() - start
-            self.stats.synthesized += 1
-            self.cache.put(key, audio)
-        return audio
+        if audio is not None:
+            durations = self.cache.get_durations(key)
+            if durations is not None or not self.words or not hasattr(self.engine, "render"):
+                return Rendered(audio, durations)
+        start = time.perf_counter()
+        result = render_tokens(self.engine, tokens, pack.style(len(tokens)), speed)
+        self.stats.compute_s += time.perf_counter() - start
+        self.stats.synthesized += 1
+        self.cache.put(key, result.audio, result.durations)
+        return result
 
     def clip(self, unit: Unit) -> np.ndarray:
         """A unit's audio: trimmed to its speech, fitted to its duration, pitch-shifted, with its gain."""
+        return self.clip_words(unit)[0]
+
+    def clip_words(self, unit: Unit) -> tuple[np.ndarray, tuple[WordTime, ...]]:
+        """A unit's audio (as ``clip``) and where each of its words is spoken in it."""
         speed = self._speed(unit)
         if abs(unit.pitch) > MAX_PITCH_ST:
             self.reporter.report(
                 "pitch-clamped", f"pitch shift {unit.pitch:+.1f} st is beyond ±{MAX_PITCH_ST:.0f} st; clamped", unit.source
             )
-        audio = self._speech(unit, speed)
+        audio, words = self._speech(unit, speed)
         if unit.duration_ms and audio.size:
-            audio = self._fit(unit, speed, audio)
+            audio, words = self._fit(unit, speed, audio, words)
         if audio.size == 0:
             self.reporter.report("silent-unit", f"the model produced no audible speech for {unit.text!r}", unit.source)
-        return apply_gain(audio, unit.gain_db)
+        return apply_gain(audio, unit.gain_db), words
 
-    def _speech(self, unit: Unit, speed: float) -> np.ndarray:
+    def _speech(self, unit: Unit, speed: float) -> tuple[np.ndarray, tuple[WordTime, ...]]:
         # A pitch shift resamples the clip, which also shortens it by the same factor: the model
         # reads that much slower first, so the duration comes out unchanged.
         factor = pitch_factor(unit.pitch)
         model_speed = min(max(speed / factor, MIN_SPEED), MAX_SPEED)
-        audio = trim_clip(self.raw_clip(unit, model_speed), self.trim)
-        return shift_pitch(audio, factor) if factor != 1.0 else audio
+        raw = self.rendered(unit, model_speed)
+        kept = trim_range(raw.audio, self.trim)
+        audio = trim_clip(raw.audio, self.trim)
+        if factor != 1.0:
+            audio = shift_pitch(audio, factor)
+        words: tuple[WordTime, ...] = ()
+        if raw.durations is not None and kept is not None:
+            words = word_times(unit, raw.durations, kept[0], audio.size, factor)
+        return audio, words
 
-    def _fit(self, unit: Unit, speed: float, audio: np.ndarray) -> np.ndarray:
+    def _fit(
+        self, unit: Unit, speed: float, audio: np.ndarray, words: tuple[WordTime, ...]
+    ) -> tuple[np.ndarray, tuple[WordTime, ...]]:
         """Re-synthesize at the speed that makes the unit last ``unit.duration_ms`` (two tries at most)."""
         target = (unit.duration_ms or 0) * SAMPLE_RATE / 1000
         for _ in range(2):
@@ -196,7 +256,7 @@ class Synthesizer:
             if abs(wanted - speed) < 1e-3:
                 break
             speed = wanted
-            audio = self._speech(unit, speed)
+            audio, words = self._speech(unit, speed)
         if abs(audio.size - target) > 0.1 * target:
             self.reporter.report(
                 "duration-unreachable",
@@ -204,7 +264,7 @@ class Synthesizer:
                 f"for (speed stays within {MIN_SPEED}-{MAX_SPEED})",
                 unit.source,
             )
-        return audio
+        return audio, words
 
     def _insert(self, item: Insert, chapter: int) -> np.ndarray:
         if is_beep(item.src):
@@ -241,11 +301,11 @@ class Synthesizer:
             for pos, item in enumerate(items):
                 if isinstance(item, Unit):
                     self.stats.units += 1
-                    audio = self.clip(item)
+                    audio, words = self.clip_words(item)
                     self.stats.audio_s += len(audio) / SAMPLE_RATE
                     self.stats.voices.add(self.voice_name(item))
                     prev_speech = audio.size > 0
-                    yield Chunk(audio, "speech", index, unit=item)
+                    yield Chunk(audio, "speech", index, unit=item, words=words)
                 elif isinstance(item, Pause):
                     nxt = items[pos + 1] if pos + 1 < len(items) else None
                     ms = item.ms - (pad_tail if prev_speech else 0) - (pad_lead if isinstance(nxt, Unit) else 0)

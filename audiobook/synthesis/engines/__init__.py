@@ -1,6 +1,8 @@
 """Synthesis engines: phoneme ids + style row + speed in, float32 PCM at 24 kHz out.
 
-The rest of the pipeline never knows which engine ran.
+The rest of the pipeline never knows which engine ran. An engine that can also say how long it
+spoke each token offers ``render`` (audio and durations); ``render_tokens`` asks any engine for
+both, with ``durations=None`` where the backend has none.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from typing import Protocol
 import numpy as np
 
 from audiobook.errors import ModelError
+from audiobook.synthesis.engines.rendered import FRAME_SAMPLES, Rendered
 
-__all__ = ["Engine", "create_engine", "ENGINES"]
+__all__ = ["Engine", "Rendered", "FRAME_SAMPLES", "render_tokens", "create_engine", "ENGINES"]
 
 
 class Engine(Protocol):
@@ -26,6 +29,15 @@ class Engine(Protocol):
     def synthesize(self, tokens: list[int], style: np.ndarray, speed: float) -> np.ndarray:
         """Audio for ``tokens`` (vocabulary ids, without the pad ids) in the voice ``style`` [256]."""
         ...
+
+
+def render_tokens(engine: Engine, tokens: list[int], style: np.ndarray, speed: float) -> Rendered:
+    """Audio and durations from ``engine``: its ``render`` where it has one, else audio alone."""
+    render = getattr(engine, "render", None)
+    if render is None:
+        return Rendered(engine.synthesize(tokens, style, speed))
+    rendered: Rendered = render(tokens, style, speed)
+    return rendered
 
 
 def _onnx(model: str | None, threads: int | None, device: str | None, offline: bool) -> Engine:

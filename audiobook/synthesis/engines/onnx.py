@@ -1,4 +1,9 @@
-"""The ONNX Runtime engine (the default): Kokoro-82M v1.0 int8."""
+"""The ONNX Runtime engine (the default): Kokoro-82M v1.0 int8.
+
+The session runs the graph with the per-token durations added as an output (``durations_graph``),
+so every call also says how long each token was spoken; a graph without a duration predictor runs
+as it is, and gives audio only.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ import numpy as np
 from audiobook.config import MAX_TOKENS
 from audiobook.errors import ModelError, SynthesisError
 from audiobook.files import file_digest
-from audiobook.synthesis.modelfiles import default_model_path, model_digest
+from audiobook.synthesis.durations_graph import DURATION_OUTPUT
+from audiobook.synthesis.engines.rendered import Rendered
+from audiobook.synthesis.modelfiles import default_model_path, duration_model_path, model_digest
 
 __all__ = ["OnnxEngine"]
 
@@ -35,15 +42,23 @@ class OnnxEngine:
         opts.intra_op_num_threads = threads or os.cpu_count() or 1
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
+        # The durations graph is the same model with one more output: same digest, same audio.
+        run_path = duration_model_path(path, self.digest) or path
         try:
-            self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(str(run_path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"{path}: cannot load the ONNX model: {exc}") from exc
         names = {i.name for i in self._session.get_inputs()}
         self._token_name = "tokens" if "tokens" in names else "input_ids"
+        outputs = [o.name for o in self._session.get_outputs()]
+        self._outputs = [outputs[0], DURATION_OUTPUT] if DURATION_OUTPUT in outputs else [outputs[0]]
 
     def synthesize(self, tokens: list[int], style: np.ndarray, speed: float) -> np.ndarray:
         """Audio for one unit; ``tokens`` must hold at most ``MAX_TOKENS`` ids."""
+        return self.render(tokens, style, speed).audio
+
+    def render(self, tokens: list[int], style: np.ndarray, speed: float) -> Rendered:
+        """Audio and per-id durations for one unit; ``tokens`` must hold at most ``MAX_TOKENS`` ids."""
         if not tokens or len(tokens) > MAX_TOKENS:
             raise SynthesisError(f"a unit must hold 1..{MAX_TOKENS} phoneme tokens, got {len(tokens)}")
         feeds = {
@@ -52,7 +67,9 @@ class OnnxEngine:
             "speed": np.array([speed], dtype=np.float32),
         }
         try:
-            audio = self._session.run(None, feeds)[0]
+            results = self._session.run(self._outputs, feeds)
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise SynthesisError(f"the model failed on a unit of {len(tokens)} tokens: {exc}") from exc
-        return np.asarray(audio, dtype=np.float32).reshape(-1)
+        audio = np.asarray(results[0], dtype=np.float32).reshape(-1)
+        durations = np.asarray(results[1], dtype=np.int64).reshape(-1) if len(results) > 1 else None
+        return Rendered(audio, durations)

@@ -30,6 +30,7 @@ import numpy as np
 from audiobook.config import MAX_TOKENS
 from audiobook.errors import ModelError, SynthesisError
 from audiobook.files import cache_root, file_digest
+from audiobook.synthesis.engines.rendered import Rendered
 from audiobook.vocab import token_ids
 
 __all__ = ["CHECKPOINT", "CONFIG", "HUB_REPO", "PARTS", "TorchEngine", "load_kmodel_class", "pick_device"]
@@ -235,6 +236,10 @@ class TorchEngine:
 
     def synthesize(self, tokens: list[int], style: np.ndarray, speed: float) -> np.ndarray:
         """Audio for one unit; ``tokens`` must hold at most ``MAX_TOKENS`` ids."""
+        return self.render(tokens, style, speed).audio
+
+    def render(self, tokens: list[int], style: np.ndarray, speed: float) -> Rendered:
+        """Audio and per-id durations (``KModel`` returns them beside the audio)."""
         if not tokens or len(tokens) > MAX_TOKENS:
             raise SynthesisError(f"a unit must hold 1..{MAX_TOKENS} phoneme tokens, got {len(tokens)}")
         torch = self._torch
@@ -242,7 +247,7 @@ class TorchEngine:
         ref = torch.from_numpy(np.asarray(style, dtype=np.float32).reshape(1, -1)).to(self.device)
         try:
             with torch.inference_mode():
-                audio, _durations = self._model.forward_with_tokens(ids, ref, float(speed))
+                audio, durations = self._model.forward_with_tokens(ids, ref, float(speed))
         except RuntimeError as exc:
             raise SynthesisError(f"the model failed on a unit of {len(tokens)} tokens on {self.device}: {exc}") from exc
-        return audio.float().cpu().numpy().reshape(-1)
+        return Rendered(audio.float().cpu().numpy().reshape(-1), durations.cpu().numpy().astype(np.int64).reshape(-1))

@@ -28,7 +28,7 @@ from audiobook.passes.select import select_chapters
 from audiobook.plan import ChapterPlan, Unit
 from audiobook.readers import read_path
 from audiobook.synthesis.cache import ClipCache
-from audiobook.synthesis.engines import create_engine
+from audiobook.synthesis.engines import Engine, create_engine
 from audiobook.synthesis.synthesizer import Chunk, Stats, Synthesizer
 from voices.choice import run_voice
 from voices.packs import VoiceLibrary
@@ -39,6 +39,7 @@ __all__ = [
     "UnitTiming",
     "convert",
     "load_book",
+    "make_synthesizer",
     "plan_book",
     "read_options",
     "render_plans",
@@ -191,14 +192,17 @@ def plan_book(book: Book, options: ConvertOptions, reporter: Reporter) -> list[C
     return plans
 
 
-def make_synthesizer(book: Book, options: ConvertOptions, reporter: Reporter) -> tuple[Synthesizer, str]:
-    """Engine, voices and cache for a run."""
+def make_synthesizer(
+    book: Book, options: ConvertOptions, reporter: Reporter, engine: Engine | None = None
+) -> tuple[Synthesizer, str]:
+    """Engine, voices and cache for a run; ``engine``: one already made (a library run shares its sessions)."""
     library = VoiceLibrary(options.voice_path)
     voice, reason = run_voice(options.voice, book.meta.voice, library)
     library.load(voice)
-    engine = create_engine(
-        options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline
-    )
+    if engine is None:
+        engine = create_engine(
+            options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline
+        )
     cache = ClipCache((options.cache_dir or cache_root() / "clips") if options.use_cache else None)
     synth = Synthesizer(
         engine, library, cache, default_voice=voice, speed=options.speed, pauses=options.pauses, reporter=reporter,

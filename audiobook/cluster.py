@@ -207,13 +207,14 @@ def _run(
     cache = ClipCache(options.cache_dir if options.use_cache else None)
     todo = []
     cached = 0
+    complete = tracker.ready_now()
     for key, job in jobs.items():
         samples = cached_samples(cache, key)
         if samples is None:
             todo.append(job)
         else:
             cached += 1
-            tracker.clip_done(key, samples)
+            complete.extend(tracker.clip_done(key, samples))
     tracker.report()
 
     folder = str(options.cache_dir) if options.use_cache else None
@@ -268,7 +269,7 @@ def _run(
                 except ray.exceptions.RayError as exc:
                     tracker.fail(index, _cause(exc))
 
-    for index in tracker.ready_now():
+    for index in complete:
         start_book(index)
     for job in todo:
         if not any(i in tracker.waiting for i in tracker.users.get(job.key, ())):

@@ -599,13 +599,14 @@ def run_local(
     cache = ClipCache(options.cache_dir)
     cached = 0
     todo: list[UnitJob] = []
+    complete = tracker.ready_now()
     for key, job in jobs.items():
         samples = cached_samples(cache, key)
         if samples is None:
             todo.append(job)
         else:
             cached += 1
-            tracker.clip_done(key, samples)
+            complete.extend(tracker.clip_done(key, samples))
     tracker.report()
     if todo:
         for _ in range(count):
@@ -635,7 +636,7 @@ def run_local(
     with ThreadPoolExecutor(count, thread_name_prefix="audiobook-session") as pool, ThreadPoolExecutor(
         1, thread_name_prefix="audiobook-assembly"
     ) as assembler:
-        written: list[Future[None]] = [assembler.submit(assemble, i) for i in tracker.ready_now()]
+        written: list[Future[None]] = [assembler.submit(assemble, i) for i in complete]
         running: dict[Future[int], str] = {}
 
         def settle(futures: Iterable[Future[int]]) -> None:

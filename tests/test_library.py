@@ -129,3 +129,15 @@ def test_a_library_book_equals_its_single_conversion(local_run, tmp_path):
     assert duration(single) == pytest.approx(duration(out / "alpha.m4b"), abs=0.05)
     for (t1, s1), (t2, s2) in zip(chapters(single), chapters(out / "alpha.m4b"), strict=True):
         assert t1 == t2 and s1 == pytest.approx(s2, abs=0.05)
+
+
+@pytest.mark.slow
+@needs_voices
+def test_a_library_run_again_synthesizes_nothing(local_run, tmp_path):
+    _, shelf, out, clips = local_run
+    proc = cli("convert", str(shelf / "alpha.md"), str(shelf / "beta.md"), "--out-dir", str(tmp_path), "--voice", "af_heart",
+               "--cache-dir", str(clips), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 of 2 books written" in proc.stdout and "0 units synthesized, 8 from cache" in proc.stdout
+    for name in ("alpha.m4b", "beta.m4b"):
+        assert duration(tmp_path / name) == pytest.approx(duration(out / name), abs=0.05)

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from audio_checks import chapters, duration
-from conftest import official_voices_available
+from conftest import ALPHA, official_voices_available, write_shelf
+from conftest import run_cli as cli
 
 from audiobook.convert import ConvertOptions
 from audiobook.errors import InputError
 from audiobook.library import LibraryOptions, collect_inputs, library_outputs, pool_size
-
-ALPHA = "# One\n\nThe cat sat on the mat.\n\n# Two\n\nThe dog ran home quickly.\n"
-BETA = "# First\n\nRain fell on the quiet town.\n\n# Second\n\nThe bells rang at noon.\n"
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "audiobook", *args], capture_output=True, text=True)
-
-
-def write_shelf(folder: Path) -> Path:
-    """Two short good books and an EPUB that is not one."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "alpha.md").write_text(ALPHA, encoding="utf-8")
-    (folder / "beta.md").write_text(BETA, encoding="utf-8")
-    (folder / "broken.epub").write_bytes(b"not a zip archive")
-    return folder
-
 
 # -- fast: inputs and names ---------------------------------------------------------------------
 
@@ -90,22 +70,10 @@ def test_pool_is_sized_to_the_cores():
 needs_voices = pytest.mark.skipif(not official_voices_available(), reason="official voice packs not on the voice path")
 
 
-@pytest.fixture(scope="module")
-def local_run(tmp_path_factory):
-    """The shelf converted by the command, on this machine, into its own clip cache."""
-    root = tmp_path_factory.mktemp("library")
-    shelf = write_shelf(root / "shelf")
-    out = root / "out"
-    out.mkdir()
-    proc = cli("convert", str(shelf), "--out-dir", str(out), "--voice", "af_heart", "--cache-dir", str(root / "clips"),
-               "--quiet")
-    return proc, shelf, out, root / "clips"
-
-
 @pytest.mark.slow
 @needs_voices
-def test_library_writes_the_good_books_and_reports_the_bad_one(local_run):
-    proc, shelf, out, _ = local_run
+def test_library_writes_the_good_books_and_reports_the_bad_one(library_run):
+    proc, shelf, out, _ = library_run
     assert proc.returncode == 2, proc.stderr
     assert f"failed {shelf / 'broken.epub'}: " in proc.stderr
     assert "2 of 3 books written" in proc.stdout
@@ -118,8 +86,8 @@ def test_library_writes_the_good_books_and_reports_the_bad_one(local_run):
 
 @pytest.mark.slow
 @needs_voices
-def test_a_library_book_equals_its_single_conversion(local_run, tmp_path):
-    _, shelf, out, clips = local_run
+def test_a_library_book_equals_its_single_conversion(library_run, tmp_path):
+    _, shelf, out, clips = library_run
     single = tmp_path / "alpha.m4b"
     proc = cli("convert", str(shelf / "alpha.md"), "-o", str(single), "--voice", "af_heart", "--cache-dir", str(clips),
                "--quiet")
@@ -133,8 +101,8 @@ def test_a_library_book_equals_its_single_conversion(local_run, tmp_path):
 
 @pytest.mark.slow
 @needs_voices
-def test_a_library_run_again_synthesizes_nothing(local_run, tmp_path):
-    _, shelf, out, clips = local_run
+def test_a_library_run_again_synthesizes_nothing(library_run, tmp_path):
+    _, shelf, out, clips = library_run
     proc = cli("convert", str(shelf / "alpha.md"), str(shelf / "beta.md"), "--out-dir", str(tmp_path), "--voice", "af_heart",
                "--cache-dir", str(clips), "--quiet")
     assert proc.returncode == 0, proc.stderr

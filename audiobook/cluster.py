@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from audiobook.library import (
     BookOutcome,
     LibraryOptions,
     LibraryResult,
+    RunFigures,
     Tracker,
     book_payload,
     cached_samples,
@@ -171,8 +173,8 @@ def run_on_ray(
     lib: LibraryOptions,
     name: str,
     digest: str,
-) -> tuple[int, int, int]:
-    """The ``Runner`` of a cluster: returns (actors, units synthesized, units found cached)."""
+) -> RunFigures:
+    """The ``Runner`` of a cluster."""
     ray = _ray()
     joined = _connect(ray, lib.cluster)
     try:
@@ -191,7 +193,7 @@ def _run(
     lib: LibraryOptions,
     name: str,
     digest: str,
-) -> tuple[int, int, int]:
+) -> RunFigures:
     Actor, assemble = _remotes(ray)
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     threads = options.threads or 1
@@ -200,7 +202,9 @@ def _run(
     count = min(lib.sessions or fit, max(1, cpus // threads))
     assembly_cpus = 1 if cpus - count * threads >= 1 else 0
 
+    planning = time.perf_counter()
     books, jobs = prepare_books(inputs, outputs, outcomes, options, lazy_engine(options, name, digest))
+    plan_s = time.perf_counter() - planning
     tracker = Tracker(outcomes, books, lib)
     by_index = {b.index: b for b in books}
     users_left = {key: len(users) for key, users in tracker.users.items()}
@@ -285,5 +289,4 @@ def _run(
         settle(block=True)
     for actor in actors:
         ray.kill(actor)
-    synthesized = len(todo)
-    return len(actors) or count, synthesized, cached
+    return RunFigures(len(actors) or count, len(todo), cached, plan_s)

@@ -63,6 +63,7 @@ __all__ = [
     "LibraryOptions",
     "LibraryProgress",
     "LibraryResult",
+    "RunFigures",
     "collect_inputs",
     "convert_library",
     "library_outputs",
@@ -147,6 +148,8 @@ class LibraryResult:
     """Distinct units the model ran for."""
     cached: int = 0
     """Distinct units found in the clip cache."""
+    plan_s: float = 0.0
+    """Seconds the driver spent reading and planning the books (the text passes)."""
 
     @property
     def failed(self) -> list[BookOutcome]:
@@ -519,11 +522,23 @@ def _one_line(error: BaseException) -> str:
 # -- the entry point ----------------------------------------------------------------------------
 
 
-Runner = Callable[
-    [Sequence[Path], Sequence[Path], list[BookOutcome], ConvertOptions, LibraryOptions, str, str], tuple[int, int, int]
-]
+@dataclass(frozen=True)
+class RunFigures:
+    """What a runner reports of its run."""
+
+    sessions: int
+    """Engine sessions (or actors) the units flowed through."""
+    synthesized: int
+    """Distinct units synthesized."""
+    cached: int
+    """Distinct units found in the clip cache."""
+    plan_s: float
+    """Seconds spent reading and planning the books."""
+
+
+Runner = Callable[[Sequence[Path], Sequence[Path], list[BookOutcome], ConvertOptions, LibraryOptions, str, str], RunFigures]
 """Runs a library's books (inputs, outputs, outcomes to fill, options, library options, engine name,
-model digest) and returns (sessions, distinct units synthesized, distinct units found cached)."""
+model digest)."""
 
 
 def convert_library(
@@ -549,9 +564,11 @@ def convert_library(
         # (and between the two passes of loudness), for this run only.
         folder = (options.cache_dir or cache_root() / "clips") if options.use_cache else Path(tmp) / "clips"
         options = replace(options, cache_dir=folder.resolve())
-        sessions, synthesized, cached = (runner or run_local)(inputs, outputs, outcomes, options, lib, name, digest)
-    where = lib.cluster or "local"
-    return LibraryResult(outcomes, time.perf_counter() - started, sessions, where, synthesized, cached)
+        figures = (runner or run_local)(inputs, outputs, outcomes, options, lib, name, digest)
+    return LibraryResult(
+        outcomes, time.perf_counter() - started, figures.sessions, lib.cluster or "local", figures.synthesized,
+        figures.cached, figures.plan_s,
+    )
 
 
 def prepare_books(
@@ -586,14 +603,16 @@ def run_local(
     lib: LibraryOptions,
     name: str,
     digest: str,
-) -> tuple[int, int, int]:
+) -> RunFigures:
     """Every book's units through one pool of sessions in threads; books assembled as they complete."""
     count, threads = pool_size(os.cpu_count(), lib.sessions)
     if options.threads:
         threads = options.threads
     sessions: queue.Queue[Engine] = queue.Queue()
     engine = _Borrowed(name, digest, sessions)
+    planning = time.perf_counter()
     books, jobs = prepare_books(inputs, outputs, outcomes, options, engine)
+    plan_s = time.perf_counter() - planning
     tracker = Tracker(outcomes, books, lib)
     by_index = {b.index: b for b in books}
     cache = ClipCache(options.cache_dir)
@@ -664,7 +683,7 @@ def run_local(
             future.result()
     while not sessions.empty():
         sessions.get()
-    return count, len(todo), cached
+    return RunFigures(count, len(todo), cached, plan_s)
 
 
 def book_payload(item: PreparedBook) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -124,16 +125,11 @@ def _remotes(ray: Any) -> tuple[Any, Any]:
     class _StoreCache(ClipCache):
         """Clips from the run's object store first, then the clip cache."""
 
-        def __init__(self, refs: dict[str, Any], folder: Path | None):
+        def __init__(self, refs: dict[str, Any], folder: Path):
             super().__init__(folder)
             self.refs = refs
-            # What this task had to synthesize itself (a lost clip, a fitted duration's retries),
-            # kept for the second loudness pass when there is no clip cache.
-            self.own: dict[str, np.ndarray] = {}
 
         def get(self, key: str) -> np.ndarray | None:
-            if key in self.own:
-                return self.own[key]
             ref = self.refs.get(key)
             if ref is not None:
                 try:
@@ -145,19 +141,17 @@ def _remotes(ray: Any) -> tuple[Any, Any]:
                     self.refs.pop(key, None)
             return super().get(key)
 
-        def put(self, key: str, audio: np.ndarray) -> None:
-            if self.folder is None:
-                self.own[key] = audio
-            super().put(key, audio)
-
     def assemble(
         payload: dict[str, Any], options: ConvertOptions, boxed: list[dict[str, Any]], name: str, digest: str
     ) -> ConvertResult:
         """Write one book from its clips (the references come boxed, so Ray hands them over unresolved)."""
-        folder = options.cache_dir if options.use_cache else None
-        engine = lazy_engine(options, name, digest, threads=1)
-        item = rebuilt_book(payload, options, engine, _StoreCache(boxed[0], folder))
-        return write_book(item, options)
+        # The cache always has a folder, a temporary one without the user's: the loudness passes
+        # would otherwise swap in a fresh cache and never look in the object store.
+        with tempfile.TemporaryDirectory(prefix="audiobook-assembly-") as tmp:
+            folder = options.cache_dir if options.use_cache and options.cache_dir else Path(tmp)
+            engine = lazy_engine(options, name, digest, threads=1)
+            item = rebuilt_book(payload, options, engine, _StoreCache(boxed[0], folder))
+            return write_book(item, options)
 
     actor = ray.remote(max_restarts=ACTOR_RESTARTS, max_task_retries=ACTOR_RESTARTS)(EngineActor)
     task = ray.remote(max_retries=2)(assemble)

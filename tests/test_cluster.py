@@ -69,6 +69,8 @@ def test_cluster_books_equal_the_local_ones_and_a_bad_book_is_reported(cluster, 
     assert bad.exit_code == 2 and str(shelf / "broken.epub") in (bad.error or "")
     assert result.exit_code == 2
     assert result.synthesized == 8
+    # Every clip reached the assembly through the object store: none was made twice.
+    assert all(b.result.stats.synthesized == 0 for b in result.books if b.result is not None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alpha.m4b", "beta.m4b"]
     for name in ("alpha.m4b", "beta.m4b"):
         same_book(tmp_path / name, local / name)
@@ -107,6 +109,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_a_rerun_is_served_from_the_ca
     assert result.exit_code == 0, [b.error for b in result.books]
     for book in result.books:
         assert book.result is not None and len(book.result.timings) == 4
+        assert book.result.stats.synthesized == 0
         same_book(book.output, local / book.output.name)
 
     # The same command again (a driver killed and restarted): nothing left to synthesize.

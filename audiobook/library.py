@@ -238,11 +238,12 @@ def library_outputs(inputs: Sequence[Path], options: LibraryOptions, convert_opt
 
 
 def pool_size(cores: int | None = None, sessions: int | None = None) -> tuple[int, int]:
-    """(sessions, threads per session) for ``cores``: one session per two cores.
+    """(sessions, threads per session) for ``cores``: one session of two threads per two cores.
 
-    Two threads per session measured best per core for the int8 graph on this project's
-    machines (one long sequential chain leaves a third thread idle); more sessions let many
-    small books keep every core busy. ``sessions`` overrides the count.
+    Two threads a session is the ONNX engine's own choice on two cores (the graph is one long
+    chain, so a second thread shortens each call); more sessions let many small books keep every
+    core busy. How many threads a session should have is the speed work's to measure and change
+    here. ``sessions`` overrides the count.
     """
     cores = max(1, cores or os.cpu_count() or 1)
     count = sessions or max(1, cores // 2)

@@ -1,7 +1,8 @@
 """Throughput of a library run: audio hours per wall hour for 1, 2 and 4 books, locally and on a
 local Ray cluster, and what the cluster path costs over the local one on this machine.
 
-    python bench/bench_library.py [--books 1,2,4] [--paragraphs 1] [--voice af_heart] [--no-cluster]
+    python bench/bench_library.py [--books 1,2,4] [--paragraphs 1] [--voice af_heart] [--threads N]
+                                  [--no-cluster] [--no-sequential]
 
 Each book is ``--paragraphs`` paragraphs of bench/prose_en.txt (a different slice per book, so no
 clip is shared), one chapter per paragraph. Every run starts from an empty clip cache, so every
@@ -59,11 +60,14 @@ def main() -> None:
     parser.add_argument("--books", default="1,2,4", help="book counts to run (default 1,2,4)")
     parser.add_argument("--paragraphs", type=int, default=1, help="paragraphs per book (default 1)")
     parser.add_argument("--voice", default="af_heart")
+    parser.add_argument("--threads", type=int, help="threads per engine session, local and on the cluster "
+                        "(default: the pool's choice locally, one per actor on the cluster)")
     parser.add_argument("--no-cluster", action="store_true", help="local runs only")
     parser.add_argument("--no-sequential", action="store_true", help="skip the one-by-one comparison")
     args = parser.parse_args()
     counts = [int(n) for n in args.books.split(",")]
     sessions, threads = pool_size()
+    threads = args.threads or threads
     print(f"{os.cpu_count()} cores; local pool: {sessions} session(s) x {threads} thread(s); "
           f"{args.paragraphs} paragraph(s) a book")
     print(f"{'run':22} {'books':>5} {'audio s':>9} {'wall s':>8} {'audio h/h':>10} {'per core':>10} {'sessions':>8}"
@@ -75,7 +79,7 @@ def main() -> None:
         shelf = root / "shelf"
         shelf.mkdir()
         books = make_books(shelf, max(counts), args.paragraphs)
-        options = ConvertOptions(voice=args.voice, use_cache=False)
+        options = ConvertOptions(voice=args.voice, use_cache=False, threads=args.threads)
         for n in counts:
             out = root / f"local-{n}"
             out.mkdir()

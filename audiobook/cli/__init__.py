@@ -256,9 +256,9 @@ def _add_library_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sessions", type=int, metavar="N",
                    help="engine sessions the units of all books share (default: one per two cores; on a cluster, "
                         "one actor per core)")
-    g.add_argument("--cluster", metavar="ADDRESS", default=os.environ.get("RAY_ADDRESS") or None,
+    g.add_argument("--cluster", metavar="ADDRESS",
                    help="run on the Ray cluster at ADDRESS (auto, ray://host:10001, or local to start one here; "
-                        "default $RAY_ADDRESS); needs pip install 'audiobook[cluster]' and --out-dir")
+                        "with --out-dir, $RAY_ADDRESS when not given); needs pip install 'audiobook[cluster]'")
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
@@ -361,10 +361,12 @@ def _cmd_library(args: argparse.Namespace, options) -> int:
         failed = f", {p.books_failed} failed" if p.books_failed else ""
         bar.set_postfix_str(f"books {p.books_done}/{p.books}{failed}, {p.audio_s / 3600:.2f} h of audio", refresh=True)
 
-    lib = LibraryOptions(out_dir=args.out_dir, format=args.format, sessions=args.sessions, cluster=args.cluster,
+    # A library run goes to the cluster RAY_ADDRESS names, as Ray's own tools do; a single book never.
+    cluster = args.cluster or os.environ.get("RAY_ADDRESS") or None
+    lib = LibraryOptions(out_dir=args.out_dir, format=args.format, sessions=args.sessions, cluster=cluster,
                          progress=None if args.quiet else progress)
     try:
-        if args.cluster:
+        if cluster:
             from audiobook.cluster import convert_on_cluster
 
             result = convert_on_cluster(inputs, options, lib)

@@ -63,12 +63,23 @@ __all__ = [
     "LibraryOptions",
     "LibraryProgress",
     "LibraryResult",
+    "PreparedBook",
     "RunFigures",
+    "Runner",
+    "Tracker",
+    "UnitJob",
+    "book_payload",
+    "cached_samples",
     "collect_inputs",
     "convert_library",
+    "engine_for",
+    "lazy_engine",
     "library_outputs",
     "pool_size",
+    "prepare_books",
+    "rebuilt_book",
     "run_local",
+    "write_book",
 ]
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,13 @@ from audiobook.errors import AudiobookError, InputError
 from audiobook.files import cache_root
 from audiobook.model import Book, Metadata
 from audiobook.normalize import NormalizeOptions
-from audiobook.output.assemble import OutputOptions, Written, check_output_options, check_output_paths, write_audiobook
+from audiobook.output.assemble import (
+    OutputOptions,
+    Written,
+    check_output_options,
+    check_output_paths,
+    write_audiobook,
+)
 from audiobook.output.loudness import Loudness
 from audiobook.output.readalong import write_read_along
 from audiobook.output.readalong_epub import write_source_read_along
@@ -35,7 +41,13 @@ from audiobook.plan import ChapterPlan, Unit
 from audiobook.readers import format_for, read_path
 from audiobook.synthesis.cache import ClipCache
 from audiobook.synthesis.engines import Engine, create_engine
-from audiobook.synthesis.synthesizer import MAX_SPEED, MIN_SPEED, Chunk, Stats, Synthesizer
+from audiobook.synthesis.synthesizer import (
+    MAX_SPEED,
+    MIN_SPEED,
+    Chunk,
+    Stats,
+    Synthesizer,
+)
 from voices.choice import run_voice
 from voices.packs import VoiceLibrary
 
@@ -51,6 +63,7 @@ __all__ = [
     "check_values",
     "convert",
     "load_book",
+    "make_synthesizer",
     "max_threads",
     "plan_book",
     "prepare",
@@ -279,12 +292,14 @@ def plan_book(book: Book, options: ConvertOptions, reporter: Reporter) -> list[C
     return plans
 
 
-def make_synthesizer(book: Book, options: ConvertOptions, reporter: Reporter) -> tuple[Synthesizer, str]:
-    """Engine, voices and cache for a run."""
+def make_synthesizer(
+    book: Book, options: ConvertOptions, reporter: Reporter, engine: Engine | None = None
+) -> tuple[Synthesizer, str]:
+    """Engine, voices and cache for a run; ``engine``: one already made (a library run shares its sessions)."""
     library = VoiceLibrary(options.voice_path)
     voice, reason = run_voice(options.voice, book.meta.voice, library)
     library.load(voice)
-    engine = options.engine_instance or create_engine(
+    engine = engine or options.engine_instance or create_engine(
         options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline
     )
     cache = ClipCache((options.cache_dir or cache_root() / "clips") if options.use_cache else None)

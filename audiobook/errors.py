@@ -13,6 +13,7 @@ __all__ = [
     "SynthesisError",
     "EncodingError",
     "StrictError",
+    "ClusterError",
 ]
 
 
@@ -75,3 +76,9 @@ class StrictError(AudiobookError):
 
     exit_code = 7
 
+
+
+class ClusterError(AudiobookError):
+    """The cluster cannot be reached or used."""
+
+    exit_code = 8

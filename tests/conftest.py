@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,38 @@ def whisper_words():
         return [(w.word, w.start, w.end) for s in segments for w in (s.words or [])]
 
     return words
+
+
+ALPHA = "# One\n\nThe cat sat on the mat.\n\n# Two\n\nThe dog ran home quickly.\n"
+"""A two-chapter book of one sentence a chapter (the library tests)."""
+BETA = "# First\n\nRain fell on the quiet town.\n\n# Second\n\nThe bells rang at noon.\n"
+"""Another one."""
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m audiobook ARGS``, output captured."""
+    return subprocess.run([sys.executable, "-m", "audiobook", *args], check=False, capture_output=True, text=True, env=env)
+
+
+def write_shelf(folder: Path) -> Path:
+    """A library of two short good books and an EPUB that is not one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "alpha.md").write_text(ALPHA, encoding="utf-8")
+    (folder / "beta.md").write_text(BETA, encoding="utf-8")
+    (folder / "broken.epub").write_bytes(b"not a zip archive")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def library_run(tmp_path_factory):
+    """The shelf converted by one command on this machine, into its own clip cache; shared by the
+    library and cluster tests as the reference: (process, shelf, output folder, clip cache)."""
+    root = tmp_path_factory.mktemp("library")
+    shelf = write_shelf(root / "shelf")
+    out = root / "out"
+    out.mkdir()
+    # Set up before any test's own settings: no network, like every test.
+    env = {**os.environ, "AUDIOBOOK_OFFLINE": "1"}
+    proc = run_cli("convert", str(shelf), "--out-dir", str(out), "--voice", "af_heart", "--cache-dir", str(root / "clips"),
+                   "--quiet", env=env)
+    return proc, shelf, out, root / "clips"

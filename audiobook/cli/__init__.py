@@ -13,7 +13,13 @@ from audiobook import __version__
 from audiobook.config import Pauses
 
 # The bounds live with the options they bound (``convert.check_values``), so the server checks the same.
-from audiobook.convert import BITRATE_KBPS, MAX_PAUSE_MS, MAX_THREADS, check_values, max_threads
+from audiobook.convert import (
+    BITRATE_KBPS,
+    MAX_PAUSE_MS,
+    MAX_THREADS,
+    check_values,
+    max_threads,
+)
 from audiobook.errors import AudiobookError, InputError
 
 __all__ = ["main", "build_parser", "MAX_THREADS", "MAX_PAUSE_MS", "BITRATE_KBPS", "max_threads"]
@@ -155,10 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="print progress details")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("convert", help="convert a book (EPUB, Markdown, SSML, text) into an audiobook")
-    p.add_argument("input", type=Path)
+    p = sub.add_parser("convert", help="convert books (EPUB, Markdown, SSML, text) into audiobooks")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="a document; several, folders of documents or quoted globs ('books/*.epub') with --out-dir")
     p.add_argument("-o", "--output", type=Path,
                    help="output file: .m4b (default), .mp3, .opus, .flac or .wav; .epub writes a read-along book")
+    _add_library_options(p)
     p.add_argument("--bitrate", help="encoder bitrate, e.g. 64k")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_run_options(p)
@@ -235,6 +243,19 @@ def _add_serve_parser(sub) -> None:  # type: ignore[no-untyped-def]
                    help=f"requests a minute from one address; more get 429, 0 for no limit (default {d.rate_per_minute})")
 
 
+def _add_library_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("a library of books")
+    g.add_argument("--out-dir", type=Path, metavar="DIR", help="write each book as DIR/<name>.<format>")
+    g.add_argument("--format", default="m4b", choices=["m4b", "mp3", "opus", "flac", "wav"],
+                   help="format of the books written to --out-dir (default m4b)")
+    g.add_argument("--sessions", type=int, metavar="N",
+                   help="engine sessions the units of all books share (default: one per two cores; on a cluster, "
+                        "one actor per core)")
+    g.add_argument("--cluster", metavar="ADDRESS",
+                   help="run on the Ray cluster at ADDRESS (auto, ray://host:10001, or local to start one here; "
+                        "with --out-dir, $RAY_ADDRESS when not given); needs pip install 'audiobook[cluster]'")
+
+
 def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loudness", type=float, default=-18.0, metavar="LUFS",
                    help="integrated loudness the book is normalized to (default -18; true peak stays at or below -3 dBTP)")
@@ -309,10 +330,76 @@ def _convert_options(args: argparse.Namespace):
     )
 
 
+def _is_library(args: argparse.Namespace) -> bool:
+    """Many books: several inputs, a folder or a glob, ``--out-dir`` or ``--cluster``."""
+    if len(args.inputs) > 1 or args.out_dir is not None or (args.cluster and not args.list_chapters):
+        return True
+    only = Path(args.inputs[0])
+    return only.is_dir() or (not only.exists() and any(c in args.inputs[0] for c in "*?["))
+
+
+def _cmd_library(args: argparse.Namespace, options) -> int:
+    from audiobook.library import LibraryOptions, collect_inputs, convert_library
+
+    if args.output is not None:
+        raise InputError("-o names one file; for several books name a folder with --out-dir (books go in as <name>.<format>)")
+    if args.out_dir is None:
+        raise InputError("several books (or --cluster) need --out-dir DIR; each is written as DIR/<name>.<format>")
+    if args.list_chapters:
+        raise InputError("--list-chapters takes one input")
+    if args.sessions is not None and not 1 <= args.sessions <= max_threads():
+        raise InputError(f"--sessions {args.sessions} is outside 1-{max_threads()}; leave it out to size the pool to the machine")
+    inputs = collect_inputs(args.inputs)
+    bars: list = []
+
+    def progress(p) -> None:
+        if not bars:
+            from tqdm import tqdm
+
+            bars.append(tqdm(total=p.units, unit=" sentences", dynamic_ncols=True, file=sys.stderr))
+        bar = bars[0]
+        bar.total = p.units
+        bar.update(p.units_done - bar.n)
+        failed = f", {p.books_failed} failed" if p.books_failed else ""
+        bar.set_postfix_str(f"books {p.books_done}/{p.books}{failed}, {p.audio_s / 3600:.2f} h of audio", refresh=True)
+
+    # A library run goes to the cluster RAY_ADDRESS names, as Ray's own tools do; a single book never.
+    cluster = args.cluster or os.environ.get("RAY_ADDRESS") or None
+    lib = LibraryOptions(out_dir=args.out_dir, format=args.format, sessions=args.sessions, cluster=cluster,
+                         progress=None if args.quiet else progress)
+    try:
+        if cluster:
+            from audiobook.cluster import convert_on_cluster
+
+            result = convert_on_cluster(inputs, options, lib)
+        else:
+            result = convert_library(inputs, options, lib)
+    finally:
+        for bar in bars:
+            bar.close()
+    for book in result.books:
+        if book.result is None:
+            print(f"failed {book.input}: {book.error}", file=sys.stderr)
+            continue
+        for rep in book.result.reports:
+            print(f"warning: {book.input}: {rep}", file=sys.stderr)
+        print(f"wrote {book.output}: {book.result.duration:.1f} s, {len(book.result.chapters)} chapters, "
+              f"{book.result.stats.units} sentences")
+    hours = result.audio_s / 3600
+    rate = result.audio_s / result.wall_s if result.wall_s else 0.0
+    print(f"{len(result.books) - len(result.failed)} of {len(result.books)} books written to {args.out_dir} "
+          f"({result.where}, {result.sessions} engine sessions): {hours:.2f} h of audio in {result.wall_s:.0f} s, "
+          f"{rate:.1f} audio hours per wall hour; {result.synthesized} units synthesized, {result.cached} from cache")
+    return result.exit_code
+
+
 def _cmd_convert(args: argparse.Namespace) -> int:
     from audiobook.convert import convert
 
     options = _convert_options(args)
+    if _is_library(args):
+        return _cmd_library(args, options)
+    args.input = Path(args.inputs[0])
     if args.list_chapters:
         from audiobook.cli.inspect import list_chapters
 

@@ -18,7 +18,11 @@ from audiobook.errors import ModelError, SynthesisError
 from audiobook.files import file_digest
 from audiobook.synthesis.durations_graph import DURATION_OUTPUT
 from audiobook.synthesis.engines.rendered import Rendered
-from audiobook.synthesis.modelfiles import default_model_path, duration_model_path, model_digest
+from audiobook.synthesis.modelfiles import (
+    default_model_path,
+    duration_model_path,
+    model_digest,
+)
 
 __all__ = ["OnnxEngine"]
 

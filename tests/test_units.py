@@ -144,6 +144,18 @@ def test_marks_and_audio_become_bookmarks_and_inserts() -> None:
     assert isinstance(items[3], Unit) and len(items) == 4
 
 
+def test_a_mark_between_words_keeps_its_place_in_the_sentence() -> None:
+    # SSML "The rain fell <mark name="m"/>all night on the town.": the mark stands after three words.
+    items = plan(para(Speech("The rain fell "), Mark("m"), Speech("all night on the town.")))
+    assert items[0] == Bookmark("m", 3) and isinstance(items[1], Unit) and len(items) == 2
+    # Joined with a short sentence before it, the count takes that sentence's words in.
+    items = plan(para(Speech("Yes."), Break(0, "sentence"), Speech("The rain fell "), Mark("m"), Speech("all night long here.")))
+    assert items[0] == Bookmark("m", 4) and units(items)[0].text.startswith("Yes.")
+    # A mark at a sentence's start or end stays before or after it.
+    items = plan(para(Mark("a"), Speech("The rain fell all night on the town."), Mark("b")))
+    assert items[0] == Bookmark("a") and items[-1] == Bookmark("b")
+
+
 def test_unit_language_from_context_or_book() -> None:
     items = plan(para(Speech("Good morning to all of you here."), Speech("Bonjour à tous, mes amis.", Context(lang="fr"))))
     assert [u.lang for u in units(items)] == ["en-us", "fr"]

@@ -124,12 +124,12 @@ def test_explicit_breaks_sum_and_replace_the_structural_gap() -> None:
 
 
 def test_context_change_starts_a_new_unit() -> None:
-    adam = Context(voice="am_adam")
+    adam = Context(voice="am_michael")
     loud = Context(volume_db=3.0)
     items = plan(para(Speech("She said that "), Speech("nobody would ever come back here", adam), Speech(" again, and left.", loud)))
     assert [(u.text, u.voice, u.gain_db) for u in units(items)] == [
         ("She said that", None, 0.0),
-        ("nobody would ever come back here", "am_adam", 0.0),
+        ("nobody would ever come back here", "am_michael", 0.0),
         ("again, and left.", None, 3.0),
     ]
     assert not any(isinstance(i, Pause) for i in items)

@@ -65,6 +65,8 @@ class Bookmark:
 
     name: str
     """The mark's name."""
+    word: int | None = None
+    """Written words of the next unit spoken before the mark (``None``: it stands before the unit)."""
 
 
 Item = Union[Unit, Pause, Insert, Bookmark]

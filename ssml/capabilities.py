@@ -103,7 +103,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("audio", "fetchhint", I, "nothing is fetched"),
     Capability("audio", "maxage", I, "nothing is fetched"),
     Capability("audio", "maxstale", I, "nothing is fetched"),
-    Capability("mark", None, S, "kept with its time in the timing output"),
+    Capability("mark", None, S, "kept with its time in the timing output, between the words it stands between"),
     Capability("mark", "name", S),
     Capability("desc", None, S, "never spoken"),
     Capability("meta", None, S, "never spoken; title, author, description become tags"),

@@ -120,6 +120,18 @@ def test_timing_file_holds_sentences_sources_marks_and_chapters(tmp_path):
     assert mark["name"] == "here" and mark["start"] == first["end"] and mark["file"] == "../book.m4b"
 
 
+def test_a_mark_between_words_is_timed_inside_its_sentence(tmp_path):
+    synth = synthesizer(tmp_path / "clips")
+    plans = [ChapterPlan("One", (Bookmark("mid", 2), unit("Four words in here.", 20)))]
+    timings = tmp_path / "book.json"
+    write_audiobook(tmp_path / "book.wav", Metadata(), 1, synth, render(synth, plans), OutputOptions(timings=timings))
+    data = json.loads(timings.read_text(encoding="utf-8"))
+    (sentence,), (mark,) = data["sentences"], data["marks"]
+    # The tone engine gives no durations: the mark stands at its share of the words, halfway.
+    assert sentence["start"] < mark["start"] < sentence["end"]
+    assert mark["start"] == pytest.approx((sentence["start"] + sentence["end"]) / 2, abs=RATE * 0.01)
+
+
 def test_split_books_time_each_file_from_its_own_start(tmp_path):
     synth = synthesizer(tmp_path / "clips")
     plans = tone_book()
@@ -151,3 +163,21 @@ def test_real_speech_cues_match_the_audio(tmp_path, tmp_path_factory):
     data = json.loads((tmp_path / "book.json").read_text(encoding="utf-8"))
     assert [m["name"] for m in data["marks"]] == ["lamp"]
     assert all(s["source"] for s in data["sentences"])
+
+
+@pytest.mark.slow
+def test_real_mark_between_words_stands_where_the_next_word_starts(tmp_path, tmp_path_factory):
+    from audiobook.convert import ConvertOptions, convert
+
+    src = tmp_path / "mark.ssml"
+    src.write_text('<speak><s>The keeper climbed <mark name="up"/>the stairs at dusk.</s></speak>')
+    timings = tmp_path / "mark.json"
+    convert(src, tmp_path / "mark.wav", ConvertOptions(voice="jf_alpha", cache_dir=tmp_path_factory.getbasetemp() / "real-clips",
+                                                        output=OutputOptions(timings=timings)))
+    data = json.loads(timings.read_text(encoding="utf-8"))
+    (sentence,), (mark,) = data["sentences"], data["marks"]
+    words = sentence["words"]
+    assert [w["text"] for w in words][:4] == ["The", "keeper", "climbed", "the"]
+    # Timed from the model's own durations: at the start of "the", after "climbed" ends.
+    assert mark["name"] == "up" and mark["start_s"] == pytest.approx(words[3]["start_s"], abs=0.002)
+    assert words[2]["end_s"] <= mark["start_s"] + 0.002 and sentence["start_s"] < mark["start_s"]

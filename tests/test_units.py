@@ -124,12 +124,12 @@ def test_explicit_breaks_sum_and_replace_the_structural_gap() -> None:
 
 
 def test_context_change_starts_a_new_unit() -> None:
-    adam = Context(voice="am_adam")
+    adam = Context(voice="am_michael")
     loud = Context(volume_db=3.0)
     items = plan(para(Speech("She said that "), Speech("nobody would ever come back here", adam), Speech(" again, and left.", loud)))
     assert [(u.text, u.voice, u.gain_db) for u in units(items)] == [
         ("She said that", None, 0.0),
-        ("nobody would ever come back here", "am_adam", 0.0),
+        ("nobody would ever come back here", "am_michael", 0.0),
         ("again, and left.", None, 3.0),
     ]
     assert not any(isinstance(i, Pause) for i in items)
@@ -142,6 +142,18 @@ def test_marks_and_audio_become_bookmarks_and_inserts() -> None:
     # The sound itself separates the sentences: no structural pause around it.
     assert items[2] == Insert("bell.wav", -3.0)
     assert isinstance(items[3], Unit) and len(items) == 4
+
+
+def test_a_mark_between_words_keeps_its_place_in_the_sentence() -> None:
+    # SSML "The rain fell <mark name="m"/>all night on the town.": the mark stands after three words.
+    items = plan(para(Speech("The rain fell "), Mark("m"), Speech("all night on the town.")))
+    assert items[0] == Bookmark("m", 3) and isinstance(items[1], Unit) and len(items) == 2
+    # Joined with a short sentence before it, the count takes that sentence's words in.
+    items = plan(para(Speech("Yes."), Break(0, "sentence"), Speech("The rain fell "), Mark("m"), Speech("all night long here.")))
+    assert items[0] == Bookmark("m", 4) and units(items)[0].text.startswith("Yes.")
+    # A mark at a sentence's start or end stays before or after it.
+    items = plan(para(Mark("a"), Speech("The rain fell all night on the town."), Mark("b")))
+    assert items[0] == Bookmark("a") and items[-1] == Bookmark("b")
 
 
 def test_unit_language_from_context_or_book() -> None:

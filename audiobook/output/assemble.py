@@ -443,6 +443,7 @@ class _Assembler:
         self.chapters: list[tuple[str, int]] = []
         self.sentences: list[Placed] = []
         self.marks: list[Placed] = []
+        self.inner_marks: list[Chunk] = []
         if self.split:
             self.final = _split_folder(output)
             self.folder = partial_path(self.final)
@@ -466,6 +467,9 @@ class _Assembler:
         if chunk.kind == "chapter":
             self._end_chapter()
             self._start_chapter(chunk.chapter, chunk.title or f"Chapter {chunk.chapter + 1}")
+        elif chunk.kind == "mark" and chunk.mark_word:
+            # Between two words of the next sentence: placed when that sentence's words are known.
+            self.inner_marks.append(chunk)
         elif chunk.kind == "mark":
             self._flush_pause()
             self.marks.append(
@@ -478,6 +482,7 @@ class _Assembler:
             start = self.position
             self._write(self._level(chunk))
             if chunk.kind == "speech" and chunk.unit is not None:
+                self._place_inner_marks(chunk, start)
                 words = tuple((w.text, start + w.start, start + w.end) for w in chunk.words)
                 self.sentences.append(
                     Placed(chunk.chapter, start, self.position, chunk.unit.text, chunk.unit.source, self.file,
@@ -500,6 +505,25 @@ class _Assembler:
                 piece = piece + room_tone(piece.size, ROOM_TONE_DB, self.rng)
             self.writer.write(piece)
             self.position += piece.size
+
+    def _place_inner_marks(self, chunk: Chunk, start: int) -> None:
+        """Time the marks that stand between words of ``chunk`` at the start of the word after each."""
+        unit = chunk.unit
+        for mark in self.inner_marks:
+            n = mark.mark_word or 0
+            at = None
+            before = 0
+            for w in chunk.words:  # from the model's durations: exact
+                if before >= n:
+                    at = start + w.start
+                    break
+                before += len(w.text.split())
+            if at is None:
+                # No word timings (or the mark is past the last timed word): by the share of words.
+                total = max(1, sum(1 for w in (unit.written or unit.text).split() if any(c.isalnum() for c in w)) if unit else 1)
+                at = start + round(chunk.audio.size * min(n, total) / total)
+            self.marks.append(Placed(mark.chapter, at, at, mark.mark or "", None, self.file, self.file_start))
+        self.inner_marks = []
 
     def _flush_pause(self) -> None:
         self._write(np.zeros(self.gaps.before_sound(), dtype=np.float32))

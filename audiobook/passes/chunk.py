@@ -49,10 +49,10 @@ class _Cand:
     key: Key
     block: int
     source: str | None
-    marks: list[str] = field(default_factory=list)
-    """Bookmarks inside the run, played before it."""
-    tail: list[str] = field(default_factory=list)
-    """Bookmarks after the run's last phonemes (so far), played after it."""
+    marks: list[tuple[str, int]] = field(default_factory=list)
+    """Bookmarks inside the run with the written words before each: timed between those words."""
+    tail: list[tuple[str, int]] = field(default_factory=list)
+    """Bookmarks after the run's last phonemes (so far), played after it unless more words follow."""
     written: str = ""
     """``text`` as the source wrote it (the same where normalization changed nothing)."""
 
@@ -63,6 +63,11 @@ class _Gap:
 
     level: int = 0
     explicit: int | None = None
+
+
+def _words(text: str) -> int:
+    """Written words in ``text``, counted as word timings count them."""
+    return sum(1 for w in text.split() if any(ch.isalnum() for ch in w))
 
 
 def _seam(a: str, b: str) -> str:
@@ -89,7 +94,7 @@ def _scan(chapter: Chapter, default_lang: str) -> list[object]:
         nonlocal open_
         if open_ is not None:
             stream.append(open_)
-            stream.extend(Bookmark(m) for m in open_.tail)
+            stream.extend(Bookmark(m) for m, _ in open_.tail)
             open_.tail = []
             open_ = None
 
@@ -129,7 +134,7 @@ def _scan(chapter: Chapter, default_lang: str) -> list[object]:
                     stream.append(_Gap(level=_LEVELS.get(seg.kind, _LEVELS["sentence"])))
             elif isinstance(seg, Mark):
                 if open_ is not None:
-                    open_.tail.append(seg.name)
+                    open_.tail.append((seg.name, _words(open_.written)))
                 else:
                     stream.append(Bookmark(seg.name))
             elif isinstance(seg, Audio):
@@ -169,8 +174,9 @@ def _join_short(stream: list[object], min_tokens: int) -> list[object]:
         ends = a.ph.rstrip(_QUOTES).endswith(_SENTENCE_MARKS)
         a.ph = a.ph + ("" if ends else ".") + " " + b.ph
         a.text = a.text + " " + b.text
+        before = _words(a.written)
         a.written = a.written + " " + b.written
-        a.marks += b.marks
+        a.marks += [(m, n + before) for m, n in b.marks]
         a.tail = b.tail
         del stream[i + 1 : i + 3]
 
@@ -327,15 +333,23 @@ def plan_chapter(
             started = True
         elif isinstance(entry, _Cand):
             flush(True)
-            items.extend(Bookmark(m) for m in entry.marks)
             voice, lang, rate, gain, pitch, duration = entry.key
             where = entry.source or chapter.source or chapter.title
             pieces = split_long(entry.ph, entry.text, options.soft_max, reporter, where)
             rewritten = entry.written if entry.written.split() != entry.text.split() else None
             shares = cut_written(entry.text, rewritten, [text for _, text in pieces])
+            marks = sorted(entry.marks, key=lambda m: m[1])
+            seen = 0
             for k, ((ph, text), written) in enumerate(zip(pieces, shares)):
                 if k:
                     items.append(Pause(options.pauses.clause, "clause"))
+                # A mark between two words goes with the piece that holds the word after it.
+                count = _words(written or text)
+                last = k == len(pieces) - 1
+                while marks and (last or marks[0][1] < seen + count):
+                    name, n = marks.pop(0)
+                    items.append(Bookmark(name, max(0, n - seen) or None))
+                seen += count
                 items.append(Unit(ph, text, voice, lang, rate, gain, entry.source, pitch, duration, written))
             started = True
     flush(False)

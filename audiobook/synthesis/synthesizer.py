@@ -91,6 +91,8 @@ class Chunk:
     """The chapter title, on ``chapter`` chunks."""
     mark: str | None = None
     """The bookmark name, on ``mark`` chunks."""
+    mark_word: int | None = None
+    """On ``mark`` chunks: written words of the next speech chunk said before the mark."""
     words: tuple[WordTime, ...] = ()
     """Where each word of a speech chunk is spoken in ``audio`` (empty when the engine gives no durations)."""
 
@@ -315,7 +317,7 @@ class Synthesizer:
                     prev_speech = False
                     yield Chunk(self._insert(item, index), "insert", index)
                 elif isinstance(item, Bookmark):
-                    yield Chunk(np.zeros(0, dtype=np.float32), "mark", index, mark=item.name)
+                    yield Chunk(np.zeros(0, dtype=np.float32), "mark", index, mark=item.name, mark_word=item.word)
             tail = self.pauses.chapter - (pad_tail if prev_speech else 0)
             yield Chunk(silence(tail), "pause", index)
 

@@ -60,6 +60,8 @@ class ConvertOptions:
     """Language to assume where the document does not say."""
     engine: str = "onnx"
     """Synthesis backend."""
+    precision: str | None = None
+    """Inference precision of the openvino engine (``f32``, ``bf16``); ``None``: what the CPU has natively."""
     threads: int | None = None
     """Threads for the engine; ``None``: every core."""
     cache_dir: Path | None = None
@@ -197,7 +199,8 @@ def make_synthesizer(book: Book, options: ConvertOptions, reporter: Reporter) ->
     voice, reason = run_voice(options.voice, book.meta.voice, library)
     library.load(voice)
     engine = create_engine(
-        options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline
+        options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline,
+        precision=options.precision,
     )
     cache = ClipCache((options.cache_dir or cache_root() / "clips") if options.use_cache else None)
     synth = Synthesizer(

@@ -28,6 +28,7 @@ from audiobook.passes.select import select_chapters
 from audiobook.plan import ChapterPlan, Unit
 from audiobook.readers import read_path
 from audiobook.synthesis.cache import ClipCache
+from audiobook.synthesis.calibrate import choose_engine
 from audiobook.synthesis.engines import create_engine
 from audiobook.synthesis.synthesizer import Chunk, Stats, Synthesizer
 from voices.choice import run_voice
@@ -58,8 +59,9 @@ class ConvertOptions:
     """Speed multiplier for the whole book."""
     lang: str | None = None
     """Language to assume where the document does not say."""
-    engine: str = "onnx"
-    """Synthesis backend."""
+    engine: str = "auto"
+    """Synthesis backend: ``onnx``, ``openvino``, ``torch``, or ``auto`` (the fastest that sounds the
+    same on this machine, from a calibration kept in the cache)."""
     precision: str | None = None
     """Inference precision of the openvino engine (``f32``, ``bf16``); ``None``: what the CPU has natively."""
     threads: int | None = None
@@ -193,14 +195,37 @@ def plan_book(book: Book, options: ConvertOptions, reporter: Reporter) -> list[C
     return plans
 
 
+def resolve_engine(options: ConvertOptions) -> tuple[str, str | None]:
+    """The engine and precision a run uses: ``options.engine``, or for ``auto`` the calibrated choice.
+
+    ``auto`` calibrates the shipped model on the CPU; a ``.pth`` model or a GPU device means the
+    torch engine, another ``.onnx`` model the onnx engine. The choice and its reason are logged
+    (``--verbose`` shows them).
+    """
+    if options.engine != "auto":
+        return options.engine, options.precision
+    if options.device not in (None, "cpu") or (options.model or "").endswith(".pth"):
+        log.info("engine: torch (a GPU device or a PyTorch checkpoint was given)")
+        return "torch", None
+    if options.model:
+        log.info("engine: onnx (a model file was given; auto calibrates the shipped model only)")
+        return "onnx", None
+    choice = choose_engine(options.threads)
+    log.info("engine: %s (%s)", choice.engine, choice.reason)
+    if choice.engine == "openvino":
+        return "openvino", options.precision or choice.precision
+    return choice.engine, None
+
+
 def make_synthesizer(book: Book, options: ConvertOptions, reporter: Reporter) -> tuple[Synthesizer, str]:
     """Engine, voices and cache for a run."""
     library = VoiceLibrary(options.voice_path)
     voice, reason = run_voice(options.voice, book.meta.voice, library)
     library.load(voice)
+    name, precision = resolve_engine(options)
     engine = create_engine(
-        options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline,
-        precision=options.precision,
+        name, threads=options.threads, model=options.model, device=options.device, offline=options.offline,
+        precision=precision,
     )
     cache = ClipCache((options.cache_dir or cache_root() / "clips") if options.use_cache else None)
     synth = Synthesizer(

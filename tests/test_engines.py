@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import subprocess
+import time
 import sys
 
 import numpy as np
@@ -204,3 +205,30 @@ def test_a_precision_the_engine_cannot_run_is_a_one_line_error(tmp_path):
     assert proc.returncode == ModelError.exit_code
     assert "Traceback" not in proc.stderr
     assert "--engine openvino" in proc.stderr
+
+
+@pytest.mark.slow
+def test_auto_calibrates_once_and_says_why():
+    import json
+
+    from audiobook.convert import resolve_engine
+    from audiobook.synthesis.calibrate import SAME_SOUND_DB, choose_engine, machine_key
+
+    # Measured here, or read back when a conversion earlier in the session calibrated already (the
+    # default engine is auto): calibrating costs some seconds of model time, once per session.
+    record = cache_root() / "calibration.json"
+    choice = choose_engine(2)
+    assert choice.engine in ENGINES
+    if "openvino" in ENGINES:
+        # The reason gives the figures: the candidate's time against int8's, or its distance.
+        assert "openvino" in choice.reason
+        assert "×" in choice.reason or f"over {SAME_SOUND_DB:.1f}" in choice.reason
+    assert json.loads(record.read_text(encoding="utf-8"))[machine_key(2)]["engine"] == choice.engine
+    # The next run reads the outcome instead of measuring again.
+    started = time.perf_counter()
+    assert choose_engine(2) == choice
+    assert time.perf_counter() - started < 1.0
+    assert resolve_engine(ConvertOptions(threads=2))[0] == choice.engine
+    # Pinned engines and other models bypass the calibration.
+    assert resolve_engine(ConvertOptions(engine="onnx")) == ("onnx", None)
+    assert resolve_engine(ConvertOptions(model="other.onnx"))[0] == "onnx"

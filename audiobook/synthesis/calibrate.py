@@ -4,9 +4,10 @@ A short calibration runs once per machine, model, runtime versions and thread co
 outcome is kept in ``<cache>/calibration.json``. Each candidate (ONNX Runtime int8, the
 reference; OpenVINO at the precision the CPU has natively, and in f32 when that one fails) reads
 the same three units in turn, twice; its time is the sum of its faster run per unit. A candidate
-is accepted when its log-mel distance to the int8 rendering of the same units stays within
-``SAME_SOUND_DB``, and chosen over int8 only when it takes at most ``MIN_GAIN`` of int8's time, so
-noise in the timings does not flip the choice from run to run.
+is accepted when it adds at most ``MAX_ENGINE_MB`` of resident memory and its log-mel distance to
+the int8 rendering of the same units stays within ``SAME_SOUND_DB``; it is chosen over int8 only
+when it takes at most ``MIN_GAIN`` of int8's time, so noise in the timings does not flip the
+choice from run to run.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from audiobook.synthesis.engines import Engine, create_engine
 from audiobook.synthesis.modelfiles import FLOAT_GRAPH_VERSION, model_digest
 from audiobook.vocab import token_ids
 
-__all__ = ["MIN_GAIN", "SAME_SOUND_DB", "Choice", "choose_engine", "machine_key"]
+__all__ = ["MAX_ENGINE_MB", "MIN_GAIN", "SAME_SOUND_DB", "Choice", "choose_engine", "machine_key"]
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,14 @@ scale, measured on prose with af_heart: the int8 graph against its own float ver
 OpenVINO f32 against int8 2.3-2.8 dB, a similar voice reading the same words (af_bella against
 af_heart) 3.0-3.4 dB, other voices 4.5-5.9 dB. This model has no noise source, so one engine's
 run-to-run spread is 0 and cannot serve as the yardstick."""
+MAX_ENGINE_MB = 450
+"""Most resident memory (MB) a candidate may add to the process, built and run on the longest
+calibration unit: what keeps a whole conversion under 600 MB. ONNX Runtime int8 adds about 300;
+OpenVINO f32 on the float graph about 1000 (its weights are float and it holds them twice while it
+compiles), so it is not chosen until that comes down."""
 MIN_GAIN = 0.95
 """A candidate replaces int8 only when it takes at most this fraction of int8's model time."""
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2
 """Bumped when the calibration's method changes: older outcomes are measured again."""
 
 # Three units of ordinary prose (American English), short to medium, in Kokoro's phonemes: about
@@ -101,13 +107,28 @@ def _candidates() -> list[tuple[str, str | None]]:
     return found
 
 
+def _resident_mb() -> float:
+    """The process's resident memory in MB (0 where /proc is not there: no memory check)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
+def _style(length: int) -> np.ndarray:
+    from voices.packs import VoiceLibrary
+
+    return VoiceLibrary().load(_VOICE).style(length)
+
+
 def _measure(engines: dict[str, Engine]) -> tuple[dict[str, float], dict[str, list[np.ndarray]]]:
     """Model seconds and audio per engine: each unit twice per engine, the engines taking turns."""
     vocab = token_ids()
-    from voices.packs import VoiceLibrary
-
-    pack = VoiceLibrary().load(_VOICE)
-    feeds = [([vocab[c] for c in u], pack.style(len(u))) for u in _UNITS]
+    feeds = [([vocab[c] for c in u], _style(len(u))) for u in _UNITS]
     for engine in engines.values():
         engine.synthesize(*feeds[0], 1.0)  # the first call allocates; keep it out of the timing
     seconds = dict.fromkeys(engines, 0.0)
@@ -130,11 +151,24 @@ def calibrate(threads: int | None) -> Choice:
     """Run the calibration now (no cache): build each candidate, time it, compare its sound."""
     engines: dict[str, Engine] = {"onnx": create_engine("onnx", threads=threads)}
     skipped = []
+    vocab = token_ids()
+    longest = max(_UNITS, key=len)
+    style = _style(len(longest))
     for name, precision in _candidates():
+        before = _resident_mb()
         try:
-            engines[f"{name} {precision}"] = create_engine(name, threads=threads, precision=precision)
-        except AudiobookError as exc:
-            skipped.append(f"{name} {precision}: {exc}")
+            engine = create_engine(name, threads=threads, precision=precision)
+            engine.synthesize([vocab[c] for c in longest], style, 1.0)
+        except (AudiobookError, MemoryError) as exc:
+            # Said in the reason; ``choose_engine`` does not keep an outcome reached this way.
+            skipped.append(f"{name} {precision} could not start ({exc or type(exc).__name__})")
+            continue
+        grown = _resident_mb() - before
+        if grown > MAX_ENGINE_MB:
+            skipped.append(f"{name} {precision} needs {grown:.0f} MB (limit {MAX_ENGINE_MB})")
+            del engine
+            continue
+        engines[f"{name} {precision}"] = engine
     if len(engines) == 1:
         why = "; ".join(skipped) or "no other engine is installed (pip install 'audiobook[openvino]')"
         return Choice("onnx", None, f"int8 through ONNX Runtime: {why}")
@@ -180,6 +214,10 @@ def choose_engine(threads: int | None) -> Choice:
             pass
     log.info("calibrating the engines on this machine (once)")
     choice = calibrate(threads)
+    if "could not start" in choice.reason:
+        # A candidate failed for a reason of this run (memory capped, a broken install): measure
+        # again next time rather than settle for int8 for good.
+        return choice
     known[key] = asdict(choice)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".calibration.{os.getpid()}.json")

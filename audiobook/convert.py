@@ -40,6 +40,7 @@ from audiobook.passes.select import select_chapters
 from audiobook.plan import ChapterPlan, Unit
 from audiobook.readers import format_for, read_path
 from audiobook.synthesis.cache import ClipCache
+from audiobook.synthesis.calibrate import choose_engine
 from audiobook.synthesis.engines import Engine, create_engine
 from audiobook.synthesis.synthesizer import (
     MAX_SPEED,
@@ -63,7 +64,9 @@ __all__ = [
     "check_values",
     "convert",
     "load_book",
+    "make_engine",
     "make_synthesizer",
+    "resolve_engine",
     "max_threads",
     "plan_book",
     "prepare",
@@ -101,8 +104,11 @@ class ConvertOptions:
     """Speed multiplier for the whole book."""
     lang: str | None = None
     """Language to assume where the document does not say."""
-    engine: str = "onnx"
-    """Synthesis backend."""
+    engine: str = "auto"
+    """Synthesis backend: ``onnx``, ``openvino``, ``torch``, or ``auto`` (the fastest that sounds the
+    same on this machine, from a calibration kept in the cache)."""
+    precision: str | None = None
+    """Inference precision of the openvino engine (``f32``, ``bf16``); ``None``: what the CPU has natively."""
     threads: int | None = None
     """Threads for the engine; ``None``: every core."""
     cache_dir: Path | None = None
@@ -292,6 +298,42 @@ def plan_book(book: Book, options: ConvertOptions, reporter: Reporter) -> list[C
     return plans
 
 
+def resolve_engine(options: ConvertOptions) -> tuple[str, str | None]:
+    """The engine and precision a run uses: ``options.engine``, or for ``auto`` the calibrated choice.
+
+    ``auto`` calibrates the shipped model on the CPU; a ``.pth`` model or a GPU device means the
+    torch engine, another ``.onnx`` model the onnx engine. The choice and its reason are logged
+    (``--verbose`` shows them).
+    """
+    if options.engine != "auto":
+        return options.engine, options.precision
+    if options.device not in (None, "cpu") or (options.model or "").endswith(".pth"):
+        log.info("engine: torch (a GPU device or a PyTorch checkpoint was given)")
+        return "torch", None
+    if options.model:
+        log.info("engine: onnx (a model file was given; auto calibrates the shipped model only)")
+        return "onnx", None
+    out = options.output
+    if out.timings is not None or out.words or out.read_along:
+        # Word timings come from the duration output the onnx engine's graph carries.
+        log.info("engine: onnx (word timings need the model's durations, which the onnx engine gives)")
+        return "onnx", None
+    choice = choose_engine(options.threads)
+    log.info("engine: %s (%s)", choice.engine, choice.reason)
+    if choice.engine == "openvino":
+        return "openvino", options.precision or choice.precision
+    return choice.engine, None
+
+
+def make_engine(options: ConvertOptions) -> Engine:
+    """The engine ``options`` ask for, ``auto`` resolved by the machine's calibration."""
+    name, precision = resolve_engine(options)
+    return create_engine(
+        name, threads=options.threads, model=options.model, device=options.device, offline=options.offline,
+        precision=precision,
+    )
+
+
 def make_synthesizer(
     book: Book, options: ConvertOptions, reporter: Reporter, engine: Engine | None = None
 ) -> tuple[Synthesizer, str]:
@@ -299,9 +341,7 @@ def make_synthesizer(
     library = VoiceLibrary(options.voice_path)
     voice, reason = run_voice(options.voice, book.meta.voice, library)
     library.load(voice)
-    engine = engine or options.engine_instance or create_engine(
-        options.engine, threads=options.threads, model=options.model, device=options.device, offline=options.offline
-    )
+    engine = engine or options.engine_instance or make_engine(options)
     cache = ClipCache((options.cache_dir or cache_root() / "clips") if options.use_cache else None)
     synth = Synthesizer(
         engine, library, cache, default_voice=voice, speed=options.speed, pauses=options.pauses, reporter=reporter,

@@ -41,8 +41,10 @@ from audiobook.convert import (
     ConvertResult,
     UnitTiming,
     load_book,
+    make_engine,
     make_synthesizer,
     plan_book,
+    resolve_engine,
 )
 from audiobook.diagnostics import Reporter
 from audiobook.errors import AudiobookError, InputError, ModelError
@@ -53,7 +55,7 @@ from audiobook.plan import ChapterPlan, Unit
 from audiobook.readers import EXTENSIONS
 from audiobook.synthesis.cache import ClipCache, unit_key
 from audiobook.synthesis.effects import pitch_factor
-from audiobook.synthesis.engines import Engine, create_engine
+from audiobook.synthesis.engines import Engine
 from audiobook.synthesis.synthesizer import MAX_SPEED, MIN_SPEED, Synthesizer
 from audiobook.vocab import token_ids
 
@@ -337,14 +339,22 @@ class _Borrowed:
             self._sessions.put(engine)
 
 
+def _concrete(options: ConvertOptions) -> ConvertOptions:
+    """``options`` with ``--engine auto`` resolved (the machine's calibration, cached), so every
+    session and every clip key names the engine that really runs."""
+    if options.engine != "auto":
+        return options
+    name, precision = resolve_engine(options)
+    return replace(options, engine=name, precision=precision)
+
+
 def _engine(options: ConvertOptions, threads: int | None) -> Engine:
-    return create_engine(
-        options.engine, threads=threads, model=options.model, device=options.device, offline=options.offline
-    )
+    return make_engine(replace(_concrete(options), threads=threads))
 
 
 def _identity(options: ConvertOptions) -> tuple[str, str]:
     """The engine's name and model digest, without loading a model where that can be avoided."""
+    options = _concrete(options)
     if options.engine == "onnx":
         if options.model is None:
             from audiobook.synthesis.modelfiles import model_digest

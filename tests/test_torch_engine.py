@@ -184,5 +184,5 @@ def test_the_onnx_engine_refuses_a_gpu_device():
 
 
 def test_unknown_engine_lists_the_valid_ones():
-    with pytest.raises(ModelError, match="valid engines: onnx, torch"):
+    with pytest.raises(ModelError, match="valid engines: onnx, openvino, torch"):
         create_engine("tensorflow")

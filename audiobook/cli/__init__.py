@@ -63,8 +63,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 def _add_voice_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offline", action="store_true", help="never touch the network (also $AUDIOBOOK_OFFLINE=1)")
-    p.add_argument("--engine", choices=["onnx", "torch"], default="onnx",
-                   help="onnx (default, int8, CPU) or torch (the official checkpoint; pip install '.[torch]')")
+    p.add_argument("--engine", choices=["auto", "onnx", "openvino", "torch"], default="auto",
+                   help="auto (default: the fastest installed engine that sounds the same here, calibrated once), "
+                   "onnx (int8, CPU), openvino (a float graph derived from it; pip install '.[openvino]') "
+                   "or torch (the official checkpoint; pip install '.[torch]')")
+    p.add_argument("--precision", choices=["f32", "bf16", "f16"],
+                   help="openvino engine precision (default: bf16 where the CPU has it natively, else f32)")
     p.add_argument("--device", help="torch engine device: cpu, cuda (or cuda:N) or mps (default: the best present)")
     p.add_argument("--model", help="model file: .onnx for the onnx engine, the .pth checkpoint (config.json beside it) for torch")
     p.add_argument("--dialogue-voice", metavar="NAME", help="read quoted speech in prose with this voice")
@@ -76,6 +80,7 @@ def _voice_run_options(args: argparse.Namespace) -> dict:
     return {
         "offline": args.offline,
         "engine": args.engine,
+        "precision": args.precision,
         "device": args.device,
         "model": args.model,
         "dialogue_voice": args.dialogue_voice,

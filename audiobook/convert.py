@@ -10,7 +10,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from audiobook.config import (
     SAMPLE_RATE,
@@ -37,7 +37,8 @@ from audiobook.output.readalong import write_read_along
 from audiobook.output.readalong_epub import write_source_read_along
 from audiobook.passes import run_passes
 from audiobook.passes.select import select_chapters
-from audiobook.plan import ChapterPlan, Unit
+from audiobook.plan import ChapterPlan
+from audiobook.planstore import PlanStore, units_in
 from audiobook.readers import format_for, read_path
 from audiobook.synthesis.cache import ClipCache
 from audiobook.synthesis.calibrate import choose_engine
@@ -70,6 +71,7 @@ __all__ = [
     "result_of",
     "max_threads",
     "plan_book",
+    "plan_store",
     "prepare",
     "read_options",
     "render_plans",
@@ -276,15 +278,20 @@ def load_book(path: Path, options: ConvertOptions, reporter: Reporter, ledger: L
 
 
 def run_stages(
-    book: Book, options: ConvertOptions, reporter: Reporter, stop_after: str | None = None
+    book: Book,
+    options: ConvertOptions,
+    reporter: Reporter,
+    stop_after: str | None = None,
+    start_after: str | None = None,
 ) -> Book | list[ChapterPlan]:
-    """Run the passes (up to ``stop_after``): voices, normalize, sentences, phonemes, units."""
+    """Run the passes (after ``start_after``, up to ``stop_after``): voices, normalize, sentences, phonemes, units."""
     return run_passes(
         book,
         lang=options.lang or book.meta.language or "en-us",
-        unit_options=UnitOptions(pauses=options.pauses),
+        unit_options=UnitOptions(pauses=options.pauses, speed=options.speed),
         reporter=reporter,
         stop_after=stop_after,
+        start_after=start_after,
         dialogue_voice=options.dialogue_voice,
         normalize_options=options.text_rules,
         library=VoiceLibrary(options.voice_path),
@@ -297,6 +304,27 @@ def plan_book(book: Book, options: ConvertOptions, reporter: Reporter) -> list[C
     if not isinstance(plans, list):
         raise TypeError("run_passes without stop_after returns chapter plans")
     return plans
+
+
+def plan_store(book: Book, options: ConvertOptions, reporter: Reporter) -> PlanStore:
+    """Every pass, one chapter at a time, each plan written to a store on disk as it is made.
+
+    The passes see one chapter at a time, so what they hold at once follows the longest chapter;
+    the plans wait on disk, so a book of any length holds only titles and counts in memory. The
+    voices pass sees the whole book first: a voice asked for in many chapters is answered, and
+    reported, once.
+    """
+    voiced = run_stages(book, options, reporter, stop_after="voices")
+    if not isinstance(voiced, Book):
+        raise TypeError("the voices pass returns a book")
+    store = PlanStore()
+    for chapter in voiced.chapters:
+        plans = run_stages(replace(voiced, chapters=(chapter,)), options, reporter, start_after="voices")
+        if not isinstance(plans, list):
+            raise TypeError("run_passes without stop_after returns chapter plans")
+        for plan in plans:
+            store.append(plan)
+    return store
 
 
 def resolve_engine(options: ConvertOptions) -> tuple[str, str | None]:
@@ -358,7 +386,7 @@ def render_plans(
     progress: Callable[[int, int, float], None] | None = None,
 ) -> None:
     """Stream every chunk of the plans into ``sink``."""
-    total = sum(isinstance(item, Unit) for plan in plans for item in plan.items)
+    total = units_in(plans)
     done = 0
     if progress is not None:
         progress(0, total, 0.0)
@@ -374,9 +402,9 @@ class Prepared:
     """A document read, planned and given its voices: ready to synthesize."""
 
     book: Book
-    """The document model (chapters chosen)."""
-    plans: list[ChapterPlan]
-    """One plan per chapter."""
+    """The document's metadata (its chapters live on in ``plans``)."""
+    plans: PlanStore
+    """One plan per chapter, kept on disk."""
     synth: Synthesizer
     """Engine, voices and cache for the run; ``synth.stream(plans)`` yields the audio."""
     voice_reason: str
@@ -388,7 +416,7 @@ class Prepared:
 def _write_read_along(
     output: Path,
     meta: Metadata,
-    plans: list[ChapterPlan],
+    plans: Sequence[ChapterPlan],
     synth: Synthesizer,
     options: ConvertOptions,
     source: bytes | None = None,
@@ -404,7 +432,7 @@ def _write_read_along(
             lambda sink, progress: render_plans(synth, plans, sink, progress), audio, options.progress,
         )
         # The pars take the very sample positions the writer recorded, per chapter file.
-        placed = {id(p.unit): (p.start - p.offset, p.end - p.offset) for p in written.sentences if p.unit is not None}
+        placed = {(p.chapter, p.item): (p.start - p.offset, p.end - p.offset) for p in written.sentences if p.item is not None}
         pars = None
         if source is not None:
             pars = write_source_read_along(str(output), source, plans, written.files, placed, meta.narrator)
@@ -420,13 +448,15 @@ def prepare(input_path: Path, options: ConvertOptions) -> Prepared:
     book = load_book(input_path, options, reporter)
     if not book.chapters:
         raise AudiobookError(f"{input_path}: nothing to read (no chapter holds text)")
-    plans = plan_book(book, options, reporter)
-    if not any(isinstance(i, Unit) for p in plans for i in p.items):
+    plans = plan_store(book, options, reporter)
+    if not plans.units:
         raise AudiobookError(f"{input_path}: nothing to speak (every chapter is empty after reading)")
+    # The plans hold all that is spoken: the chapters as read need not wait in memory.
+    book = replace(book, chapters=())
     synth, reason = make_synthesizer(book, options, reporter)
     synth.check_voices(plans)
     if options.planned is not None:
-        options.planned([(p.title, sum(isinstance(i, Unit) for i in p.items)) for p in plans])
+        options.planned(list(zip(plans.titles, plans.unit_counts)))
     return Prepared(book, plans, synth, reason, reporter)
 
 

@@ -42,7 +42,7 @@ from audiobook.convert import (
     load_book,
     make_engine,
     make_synthesizer,
-    plan_book,
+    plan_store,
     resolve_engine,
     result_of,
 )
@@ -52,6 +52,7 @@ from audiobook.files import cache_root, file_digest
 from audiobook.model import Book
 from audiobook.output.assemble import check_output_paths, write_audiobook
 from audiobook.plan import ChapterPlan, Unit
+from audiobook.planstore import PlanStore
 from audiobook.readers import EXTENSIONS
 from audiobook.synthesis.cache import ClipCache, unit_key
 from audiobook.synthesis.effects import pitch_factor
@@ -288,7 +289,7 @@ class PreparedBook:
     input: Path
     output: Path
     book: Book
-    plans: list[ChapterPlan]
+    plans: PlanStore
     synth: Synthesizer
     reason: str
     reporter: Reporter
@@ -404,9 +405,10 @@ def _prepare(
     book = load_book(path, options, reporter)
     if not book.chapters:
         raise AudiobookError(f"{path}: nothing to read (no chapter holds text)")
-    plans = plan_book(book, options, reporter)
-    if not any(isinstance(i, Unit) for p in plans for i in p.items):
+    plans = plan_store(book, options, reporter)
+    if not plans.units:
         raise AudiobookError(f"{path}: nothing to speak (every chapter is empty after reading)")
+    book = replace(book, chapters=())
     synth, reason = make_synthesizer(book, options, reporter, engine=engine)
     # The run's clip store, even under --no-cache: there the clips wait between synthesis and assembly.
     synth.cache = ClipCache(options.cache_dir)

@@ -8,7 +8,11 @@ Two kinds of run, each in a fresh process:
   limiter, encoder, chapter table, subtitles and timing file — fed one minute and then ``--hours``
   hours of generated speech-like audio in one-second clips with pauses, a chapter every 30 minutes;
 - model: the real pipeline (read, passes, Kokoro, cache, two passes, encoder) on the sample book
-  and on the sample's text repeated ``--repeat`` times.
+  and on the sample's text repeated ``--repeat`` times;
+- a book of over a million words (``--words``), built from the books in ``../shared/books`` (their
+  chapters as read, one after another, again and again): read, planned in full, then synthesized
+  with af_heart for ``--synth-seconds`` (a whole run would take days here), so the peak covers the
+  planning of the whole book and the first units. Skipped where the books are absent.
 
 Peak memory is the Python process's peak resident set (``ru_maxrss``); ffmpeg's encoders run as
 child processes and the largest one's peak is shown apart.
@@ -122,6 +126,73 @@ print(json.dumps({
 """
 
 
+BIG = WATCH + r"""
+import json, resource, sys, time
+from pathlib import Path
+from audiobook.convert import ConvertOptions, convert
+from audiobook.output.assemble import OutputOptions
+
+src, out, budget = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+marks = {"planned": None, "units": 0, "planned_mb": 0.0, "audio_s": 0.0, "first": None}
+started = time.perf_counter()
+
+class Enough(Exception):
+    pass
+
+def progress(done, total, audio_s):
+    now = time.perf_counter()
+    if marks["planned"] is None:
+        marks["planned"] = now - started
+        marks["planned_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        marks["first"] = now
+        marks["total"] = total
+    marks["units"], marks["audio_s"] = done, audio_s
+    if now - marks["first"] > budget:
+        raise Enough
+
+try:
+    convert(src, out, ConvertOptions(voice="af_heart", use_cache=False, output=OutputOptions(subtitles="srt"), progress=progress))
+except Enough:
+    pass
+print(json.dumps({
+    "plan_s": marks["planned"], "units_planned": marks.get("total", 0), "units_done": marks["units"],
+    "audio_s": marks["audio_s"], "planned_mb": marks["planned_mb"],
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def million_words(folder: Path, words: int) -> tuple[Path, int, int] | None:
+    """A Markdown book of at least ``words`` words from the shared books' chapters; (path, words, chapters)."""
+    books = ROOT.parent / "shared" / "books"
+    sources = sorted(books.glob("*.epub")) + sorted((books / "gutenberg").glob("*.txt"))
+    if not sources:
+        return None
+    from audiobook.convert import ConvertOptions, load_book
+    from audiobook.diagnostics import Reporter
+    from audiobook.model import Speech
+
+    chapters = []
+    for path in sources:
+        book = load_book(path, ConvertOptions(), Reporter())
+        for ch in book.chapters:
+            paras = [" ".join(s.text for s in b.segments if isinstance(s, Speech)).strip() for b in ch.blocks]
+            paras = [p for p in paras if p]
+            if paras:
+                chapters.append((f"{book.meta.title}: {ch.title}", paras))
+    out, total, copy = [], 0, 0
+    while total < words:
+        copy += 1
+        for title, paras in chapters:
+            out.append(f"# {title} ({copy})\n\n" + "\n\n".join(paras) + "\n")
+            total += sum(len(p.split()) for p in paras)
+            if total >= words:
+                break
+    path = folder / "million.md"
+    path.write_text("\n".join(out), encoding="utf-8")
+    return path, total, len(out)
+
+
 def child(script: str, *args: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, AUDIOBOOK_CACHE=os.environ.get("AUDIOBOOK_CACHE", str(Path(tmp) / "cache")))
@@ -146,6 +217,8 @@ def main() -> None:
     parser.add_argument("--format", default="m4b", choices=["m4b", "mp3", "opus", "flac", "wav"])
     parser.add_argument("--repeat", type=int, default=10, help="the model runs on the sample and on N copies of it")
     parser.add_argument("--no-model", action="store_true", help="only the generated runs")
+    parser.add_argument("--words", type=int, default=1_200_000, help="length of the big book (0: skip it)")
+    parser.add_argument("--synth-seconds", type=float, default=120.0, help="synthesis time given to the big book")
     args = parser.parse_args()
     print(f"{'input':30} {'hours':>8} {'wall s':>8} {'peak MB':>9} {'ffmpeg MB':>10} {'LUFS':>9} {'dBTP':>8}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -159,6 +232,18 @@ def main() -> None:
         long = repeated(sample, args.repeat, Path(tmp))
         for label, src in (("sample, model", sample), (f"sample x{args.repeat}, model", long)):
             show(f"{label}, {args.format}", child(MODEL, str(src), str(Path(tmp) / f"book.{args.format}")))
+        built = million_words(Path(tmp), args.words) if args.words else None
+        if built is None:
+            return
+        path, words, chapters = built
+        r = child(BIG, str(path), str(Path(tmp) / f"million.{args.format}"), str(args.synth_seconds))
+        print(
+            f"\n{words:,} words in {chapters} chapters ({path.stat().st_size / 1e6:.1f} MB of Markdown), af_heart:"
+            f" planned {r['units_planned']:,} units in {r['plan_s']:.0f} s, peak {r['planned_mb']:.0f} MB when"
+            f" planned; {r['units_done']} units ({r['audio_s']:.0f} s of audio) synthesized in"
+            f" {args.synth_seconds:g} s; peak {r['peak_mb']:.0f} MB",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

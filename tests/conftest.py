@@ -23,6 +23,16 @@ def official_voices_available() -> bool:
     return VoiceLibrary().has("ff_siwis")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory):
+    # Session and module fixtures (the engines, the model) are made before any test's own
+    # fixtures: they too must write into the test cache, never the user's.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUDIOBOOK_CACHE", os.environ.get("AUDIOBOOK_CACHE") or str(tmp_path_factory.getbasetemp() / "cache"))
+        patch.setenv("AUDIOBOOK_OFFLINE", "1")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # The model is assembled once per session into a shared cache; clips go to a per-test folder

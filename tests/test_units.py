@@ -190,3 +190,22 @@ def test_fixture_plans(path: Path) -> None:
     got = [[_describe(i) for i in chapter.items] for chapter in plans]
     assert got == case["expected"]
     assert all(len(u.phonemes) <= MAX_TOKENS for chapter in plans for u in units(chapter.items))
+
+
+def test_a_clause_longer_than_hard_max_is_cut_between_words_and_reported() -> None:
+    reporter = Reporter()
+    clause = " ".join(["the lighthouse keeper climbed the narrow stairs"] * 8) + "."
+    items = plan(para(Speech(clause)), reporter=reporter)
+    pieces = units(items)
+    assert len(pieces) >= 2
+    assert all(len(u.phonemes) <= UnitOptions().hard_max for u in pieces)
+    assert " ".join(u.text for u in pieces).split() == clause.split()
+    assert [r.code for r in reporter.reports] == ["unit-split"]
+
+
+def test_slow_speed_cuts_sentences_at_more_of_their_clauses() -> None:
+    normal = units(plan(para(Speech(LONG))))
+    slow = units(plan(para(Speech(LONG)), options=UnitOptions(speed=0.5)))
+    assert len(slow) > len(normal)
+    assert all(len(u.phonemes) <= UnitOptions().soft_max // 2 for u in slow)
+    assert " ".join(u.text for u in slow) == LONG

@@ -125,8 +125,9 @@ class Placed:
     """Where ``file`` starts in the whole book, in samples."""
     words: tuple[tuple[str, int, int], ...] = ()
     """(written word, first sample, one past its last) of each word of a sentence, over the whole book."""
-    unit: Unit | None = None
-    """The unit a sentence was spoken from (``None`` for a mark)."""
+    item: int | None = None
+    """A sentence's position among its chapter's plan items (``None`` for a mark): what the
+    read-along book matches its text by."""
 
 
 @dataclass
@@ -486,7 +487,7 @@ class _Assembler:
                 words = tuple((w.text, start + w.start, start + w.end) for w in chunk.words)
                 self.sentences.append(
                     Placed(chunk.chapter, start, self.position, chunk.unit.text, chunk.unit.source, self.file,
-                           self.file_start, words, chunk.unit)
+                           self.file_start, words, chunk.item)
                 )
 
     def _level(self, chunk: Chunk) -> np.ndarray:

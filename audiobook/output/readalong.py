@@ -21,7 +21,7 @@ import hashlib
 import html
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,12 +68,13 @@ def clock(samples: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def _blocks(plan: ChapterPlan) -> Iterator[tuple[str, list[Unit]]]:
-    """(``p`` or ``h2``, units) per paragraph or heading of a chapter, from the pauses between units."""
-    block: list[Unit] = []
-    for item in plan.items:
+def _blocks(plan: ChapterPlan) -> Iterator[tuple[str, list[tuple[int, Unit]]]]:
+    """(``p`` or ``h2``, (position among the items, unit) each) per paragraph or heading of a
+    chapter, from the pauses between units."""
+    block: list[tuple[int, Unit]] = []
+    for pos, item in enumerate(plan.items):
         if isinstance(item, Unit):
-            block.append(item)
+            block.append((pos, item))
         elif isinstance(item, Pause) and item.kind in ("paragraph", "heading") and block:
             yield ("h2" if item.kind == "heading" else "p"), block
             block = []
@@ -116,14 +117,14 @@ def smil_document(textref: str, rows: list[tuple[str, str, int, int]]) -> str:
 def write_read_along(
     path: Path,
     meta: Metadata,
-    plans: list[ChapterPlan],
+    plans: Sequence[ChapterPlan],
     audio_files: list[Path],
-    placed: dict[int, tuple[int, int]],
+    placed: dict[tuple[int, int], tuple[int, int]],
 ) -> list[Par]:
     """Write the read-along EPUB to ``path``; the overlay's pars, in reading order.
 
-    ``audio_files`` holds one MP3 per chapter; ``placed`` maps ``id()`` of each spoken unit to its
-    (first sample, one past the last) in its chapter's file. A unit that made no sound stays in the
+    ``audio_files`` holds one MP3 per chapter; ``placed`` maps each spoken unit, as (chapter, position
+    among the chapter's items), to its (first sample, one past the last) in its chapter's file. A unit that made no sound stays in the
     text without a par.
     """
     from ebooklib import epub
@@ -153,11 +154,11 @@ def write_read_along(
         count = 0
         for tag, units in _blocks(plan):
             spans = []
-            for u in units:
+            for pos, u in units:
                 count += 1
                 sid = f"s{count}"
                 spans.append((sid, u))
-                where = placed.get(id(u))
+                where = placed.get((index, pos))
                 if where is not None and where[1] > where[0]:
                     chapter_pars.append(Par(index, sid, where[0], where[1]))
             blocks.append((tag, spans))

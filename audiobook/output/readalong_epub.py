@@ -279,7 +279,7 @@ def write_source_read_along(
     data: bytes,
     plans: list,
     audio_files: list,
-    placed: dict[int, tuple[int, int]],
+    placed: dict[tuple[int, int], tuple[int, int]],
     narrator: str | None,
 ) -> list | None:
     """Write the read-along book built on the source EPUB ``data``; its pars, or ``None`` when the
@@ -301,13 +301,13 @@ def write_source_read_along(
     ids = {el.get("id") for el in source.opf.iter() if el.get("id")}
 
     # Units by the document they were read from, in reading order.
-    by_doc: dict[str, list[tuple[int, Unit, str]]] = {}
+    by_doc: dict[str, list[tuple[int, int, Unit]]] = {}
     for chapter, plan in enumerate(plans):
-        for item in plan.items:
+        for pos, item in enumerate(plan.items):
             if isinstance(item, Unit):
                 doc = _document_of(item.source)
                 if doc is not None and doc in manifest:
-                    by_doc.setdefault(doc, []).append((chapter, item, ""))
+                    by_doc.setdefault(doc, []).append((chapter, pos, item))
     replaced: dict[str, bytes] = {}
     added: dict[str, bytes] = {}
     pars: list[Par] = []
@@ -324,10 +324,10 @@ def write_source_read_along(
             continue
         located = []
         numbered = []
-        for chapter, unit, _ in entries:
+        for chapter, pos, unit in entries:
             span = _unique("ab-s", taken)
             located.append(Located(span, unit.written or unit.text))
-            numbered.append((chapter, unit, span))
+            numbered.append((chapter, pos, span))
         result = wrap_sentences(original, located)
         if result is None:
             continue
@@ -335,8 +335,8 @@ def write_source_read_along(
         rows = []
         doc_pars = []
         folder = posixpath.dirname(doc)
-        for chapter, unit, span in numbered:
-            where = placed.get(id(unit))
+        for chapter, pos, span in numbered:
+            where = placed.get((chapter, pos))
             if span not in wrapped or where is None or where[1] <= where[0]:
                 continue
             used_audio.add(chapter)

@@ -98,20 +98,26 @@ def run_passes(
     unit_options: UnitOptions | None = None,
     reporter: Reporter | None = None,
     stop_after: str | None = None,
+    start_after: str | None = None,
     dialogue_voice: str | None = None,
     normalize_options: NormalizeOptions | None = None,
     library: VoiceLibrary | None = None,
 ) -> Book | list[ChapterPlan]:
-    """Run the stages in order; the ``Book`` when stopped before ``units``, else the chapter plans."""
-    if stop_after is not None and stop_after not in STAGE_NAMES:
-        raise AudiobookError(f"unknown stage {stop_after!r}; valid stages: {', '.join(STAGE_NAMES)}")
+    """Run the stages in order; the ``Book`` when stopped before ``units``, else the chapter plans.
+
+    ``start_after``: the stages up to that one have run already (``book`` is their output).
+    """
+    for given in (stop_after, start_after):
+        if given is not None and given not in STAGE_NAMES:
+            raise AudiobookError(f"unknown stage {given!r}; valid stages: {', '.join(STAGE_NAMES)}")
+    skip = STAGE_NAMES.index(start_after) + 1 if start_after is not None else 0
     ctx = PassContext(
         lang or book.meta.language, unit_options or UnitOptions(), reporter or Reporter(), dialogue_voice,
         normalize_options=normalize_options or NormalizeOptions(),
         library=library if library is not None else VoiceLibrary(),
     )
     value: Value = book
-    for name, stage in STAGES:
+    for name, stage in STAGES[skip:]:
         log.debug("pass %s", name)
         value = stage(value, ctx)
         if name == stop_after:

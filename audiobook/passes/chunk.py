@@ -254,9 +254,11 @@ def _split_words(ph: str, text: str, soft_max: int) -> list[tuple[str, str]]:
 
 
 def split_long(
-    ph: str, text: str, soft_max: int, reporter: Reporter, where: str | None = None
+    ph: str, text: str, soft_max: int, reporter: Reporter, where: str | None = None, hard_max: int = MAX_TOKENS
 ) -> list[tuple[str, str]]:
-    """``(phonemes, text)`` pieces of one sentence: cut at clause punctuation near ``soft_max``, never over ``MAX_TOKENS``."""
+    """``(phonemes, text)`` pieces of one sentence: cut at clause punctuation near ``soft_max``, and
+    at word boundaries where a clause is over ``hard_max`` (never over ``MAX_TOKENS``)."""
+    hard_max = min(hard_max, MAX_TOKENS)
     if len(ph) <= soft_max:
         return [(ph, text)]
     ph_cuts = [m.end() for m in _CLAUSE_END.finditer(ph)]
@@ -272,7 +274,7 @@ def split_long(
         pieces_text = _share_text(text, pieces_ph)
     out: list[tuple[str, str]] = []
     for p, t in zip(pieces_ph, pieces_text):
-        if len(p) <= MAX_TOKENS:
+        if len(p) <= hard_max:
             out.append((p, t))
             continue
         parts = _split_words(p, t, soft_max)
@@ -335,7 +337,12 @@ def plan_chapter(
             flush(True)
             voice, lang, rate, gain, pitch, duration = entry.key
             where = entry.source or chapter.source or chapter.title
-            pieces = split_long(entry.ph, entry.text, options.soft_max, reporter, where)
+            # Slower speech makes more audio per token: cutting at clauses sooner keeps each call's
+            # audio, and the model's memory, near what it is at normal speed. A cut between words
+            # stays for clauses over ``hard_max`` whatever the speed.
+            slow = min(1.0, options.speed * rate)
+            soft_max = max(options.min_tokens, round(options.soft_max * slow))
+            pieces = split_long(entry.ph, entry.text, soft_max, reporter, where, options.hard_max)
             rewritten = entry.written if entry.written.split() != entry.text.split() else None
             shares = cut_written(entry.text, rewritten, [text for _, text in pieces])
             marks = sorted(entry.marks, key=lambda m: m[1])

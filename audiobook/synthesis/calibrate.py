@@ -17,6 +17,8 @@ import json
 import logging
 import os
 import platform
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from importlib import metadata
@@ -48,6 +50,8 @@ OpenVINO f32 on the float graph about 1000 (its weights are float and it holds t
 compiles), so it is not chosen until that comes down."""
 MIN_GAIN = 0.95
 """A candidate replaces int8 only when it takes at most this fraction of int8's model time."""
+_CALIBRATION_TIMEOUT_S = 900
+"""Longest the calibration may take (building OpenVINO's float graph the first time included)."""
 CALIBRATION_VERSION = 2
 """Bumped when the calibration's method changes: older outcomes are measured again."""
 
@@ -196,6 +200,22 @@ def calibrate(threads: int | None) -> Choice:
     return Choice(name, precision, "; ".join([reason, *notes]))
 
 
+def _calibrate_apart(threads: int | None) -> Choice:
+    """``calibrate`` in a child process: the candidates' memory (OpenVINO's float weights, a
+    gigabyte) is given back with the process, not kept by the conversion that asked."""
+    command = [sys.executable, "-m", "audiobook.synthesis.calibrate"] + ([str(threads)] if threads else [])
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=_CALIBRATION_TIMEOUT_S, check=False)
+        if proc.returncode == 0:
+            answer = json.loads(proc.stdout.strip().splitlines()[-1])
+            return Choice(str(answer["engine"]), answer.get("precision"), str(answer["reason"]))
+        why = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, IndexError, TypeError) as exc:
+        why = str(exc) or type(exc).__name__
+    # Not kept: the next run measures again.
+    return Choice("onnx", None, f"int8 through ONNX Runtime: the calibration could not start ({why[:200]})")
+
+
 def choose_engine(threads: int | None) -> Choice:
     """The calibrated choice for this machine, measured on first use and then read from the cache."""
     key = machine_key(threads or os.cpu_count() or 1)
@@ -213,7 +233,7 @@ def choose_engine(threads: int | None) -> Choice:
         except (TypeError, KeyError):
             pass
     log.info("calibrating the engines on this machine (once)")
-    choice = calibrate(threads)
+    choice = _calibrate_apart(threads)
     if "could not start" in choice.reason:
         # A candidate failed for a reason of this run (memory capped, a broken install): measure
         # again next time rather than settle for int8 for good.
@@ -224,3 +244,8 @@ def choose_engine(threads: int | None) -> Choice:
     tmp.write_text(json.dumps(known, indent=1, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)
     return choice
+
+
+if __name__ == "__main__":
+    # The child of ``_calibrate_apart``: one line of JSON, the choice.
+    print(json.dumps(asdict(calibrate(int(sys.argv[1]) if len(sys.argv) > 1 else None))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -95,6 +95,8 @@ class Chunk:
     """On ``mark`` chunks: written words of the next speech chunk said before the mark."""
     words: tuple[WordTime, ...] = ()
     """Where each word of a speech chunk is spoken in ``audio`` (empty when the engine gives no durations)."""
+    item: int | None = None
+    """On ``speech`` chunks: the unit's position among its chapter's plan items."""
 
 
 @dataclass
@@ -168,7 +170,7 @@ class Synthesizer:
         """The pack a unit is spoken with."""
         return self.library.load(self.voice_name(unit))
 
-    def check_voices(self, plans: list[ChapterPlan]) -> None:
+    def check_voices(self, plans: Sequence[ChapterPlan]) -> None:
         """Load every voice the plan names, so a typo fails now rather than hours into a run."""
         for plan in plans:
             for item in plan.items:
@@ -289,7 +291,7 @@ class Synthesizer:
             self.reporter.report("audio-skipped", f"inserted audio not played: {exc}", item.src)
             return np.zeros(0, dtype=np.float32)
 
-    def stream(self, plans: list[ChapterPlan]) -> Iterator[Chunk]:
+    def stream(self, plans: Sequence[ChapterPlan]) -> Iterator[Chunk]:
         """Chunks for every chapter in order: a ``chapter`` chunk, then its audio."""
         pad_lead = self.trim.lead_ms
         pad_tail = self.trim.tail_ms
@@ -307,7 +309,7 @@ class Synthesizer:
                     self.stats.audio_s += len(audio) / SAMPLE_RATE
                     self.stats.voices.add(self.voice_name(item))
                     prev_speech = audio.size > 0
-                    yield Chunk(audio, "speech", index, unit=item, words=words)
+                    yield Chunk(audio, "speech", index, unit=item, words=words, item=pos)
                 elif isinstance(item, Pause):
                     nxt = items[pos + 1] if pos + 1 < len(items) else None
                     ms = item.ms - (pad_tail if prev_speech else 0) - (pad_lead if isinstance(nxt, Unit) else 0)

@@ -1,0 +1,93 @@
+"""Chapter plans kept on disk, so a book of any length is planned and played in bounded memory.
+
+A million-word book plans into a few hundred thousand units and pauses; held as objects they take
+more memory than the model itself. The store writes each chapter's plan to one anonymous
+temporary file as it is made and keeps only titles and unit counts; a plan is read back whole when
+it is played, so memory follows the longest chapter, not the book.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, overload
+
+from audiobook.plan import ChapterPlan, Unit
+
+__all__ = ["PlanStore", "units_in"]
+
+
+class PlanStore(Sequence[ChapterPlan]):
+    """The chapter plans of one run, in order; a sequence that reads each plan back from disk.
+
+    The file is unnamed (removed by the system when the store is closed or the process ends) and
+    written only by this process, so reading it back with ``pickle`` trusts nothing from outside.
+    Pickling the store itself (a cluster run ships plans to its workers) sends the plans.
+    """
+
+    def __init__(self, plans: Iterable[ChapterPlan] = ()):
+        self._file = tempfile.TemporaryFile(prefix="audiobook-plans-")
+        self._spans: list[tuple[int, int]] = []
+        self._lock = threading.Lock()
+        self.titles: list[str] = []
+        """Each chapter's title."""
+        self.unit_counts: list[int] = []
+        """Speech units per chapter."""
+        for plan in plans:
+            self.append(plan)
+
+    def append(self, plan: ChapterPlan) -> None:
+        """Write one more chapter's plan to the end of the store."""
+        data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            start = self._file.seek(0, 2)
+            self._file.write(data)
+            self._spans.append((start, len(data)))
+        self.titles.append(plan.title)
+        self.unit_counts.append(sum(isinstance(item, Unit) for item in plan.items))
+
+    @property
+    def units(self) -> int:
+        """Speech units over every chapter."""
+        return sum(self.unit_counts)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    @overload
+    def __getitem__(self, index: int) -> ChapterPlan: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ChapterPlan]: ...
+
+    def __getitem__(self, index: int | slice) -> ChapterPlan | list[ChapterPlan]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        start, size = self._spans[index]
+        with self._lock:
+            self._file.seek(start)
+            data = self._file.read(size)
+        plan = pickle.loads(data)
+        if not isinstance(plan, ChapterPlan):
+            raise TypeError("the plan store holds something other than chapter plans")
+        return plan
+
+    def __iter__(self) -> Iterator[ChapterPlan]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PlanStore, (list(self),))
+
+    def close(self) -> None:
+        """Remove the file now rather than when the store is collected."""
+        self._file.close()
+
+
+def units_in(plans: Sequence[ChapterPlan]) -> int:
+    """Speech units in ``plans``, from the store's counts where it keeps them."""
+    if isinstance(plans, PlanStore):
+        return plans.units
+    return sum(isinstance(item, Unit) for plan in plans for item in plan.items)

@@ -49,8 +49,12 @@ OTHERS = [name for name in ENGINES if name != "onnx"]
 
 @pytest.fixture(scope="module")
 def engines():
-    """One engine of each installed kind, built once for the module."""
-    return {name: create_engine(name, threads=2) for name in ENGINES}
+    """One engine of each installed kind, built once for the module.
+
+    OpenVINO runs in f32: bf16 (native on CPUs with AVX512-BF16 or AMX) is further from int8
+    than the calibration allows (3.4 dB against 3.0 on prose), so ``auto`` never runs it there.
+    """
+    return {name: create_engine(name, threads=2, precision="f32" if name == "openvino" else None) for name in ENGINES}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +76,7 @@ def test_every_engine_reads_a_sentence_a_recognizer_understands(name, tmp_path, 
     src = tmp_path / "keeper.txt"
     src.write_text(TEXT)
     out = tmp_path / "keeper.wav"
-    result = convert(src, out, ConvertOptions(voice="jf_alpha", engine=name, threads=2, use_cache=False))
+    result = convert(src, out, ConvertOptions(voice="af_heart", engine=name, threads=2, use_cache=False))
     assert word_error_rate(TEXT, whisper(out)) < 0.15
     seconds = read_wav(out).size / 24000
     # About 16 words: between 2.5 and 4 words a second.

@@ -15,6 +15,7 @@ from audio_checks import word_list_error_rate
 from conftest import official_voices_available
 
 from audiobook.convert import ConvertOptions, convert
+from audiobook.files import cache_root
 from audiobook.normalize import NormalizeOptions
 
 pytestmark = pytest.mark.slow
@@ -65,14 +66,17 @@ VOICE, TARGET = ("af_heart", 0.15) if official_voices_available() else ("jf_alph
 
 
 @pytest.fixture(scope="module")
-def heard(tmp_path_factory: pytest.TempPathFactory, whisper) -> list[str]:
+def heard(tmp_path_factory: pytest.TempPathFactory, whisper, engine) -> list[str]:
     folder = tmp_path_factory.mktemp("pronunciation")
+    # As in test_hard_set: one engine, and the session's clip cache, keyed by phonemes, voice and model.
+    options = ConvertOptions(voice=VOICE, cache_dir=cache_root() / "clips", text_rules=NormalizeOptions(),
+                             engine_instance=engine)
     out = []
     for i, (written, _, _) in enumerate(CLIPS):
         src = folder / f"clip{i}.txt"
         src.write_text(written + "\n", encoding="utf-8")
         wav = folder / f"clip{i}.wav"
-        convert(src, wav, ConvertOptions(voice=VOICE, cache_dir=folder / "clips", text_rules=NormalizeOptions()))
+        convert(src, wav, options)
         out.append(whisper(wav))
     return out
 

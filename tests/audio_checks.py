@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import subprocess
@@ -141,12 +142,29 @@ def closest_reading(readings: list[tuple[str, ...]], hyp: list[str], norm) -> tu
     its forms; a misreading matches none.
     """
     best: tuple[int, int] | None = None
+    hyp = [_sound(w) for w in hyp]
     for choice in itertools.product(*[dict.fromkeys(pair) for pair in readings]):
-        ref = norm(" ".join(choice)).split()
+        ref = [_sound(w) for w in norm(" ".join(choice)).split()]
         score = (edit_distance(ref, hyp), len(ref))
         if best is None or score[0] / max(score[1], 1) < best[0] / max(best[1], 1):
             best = score
     return best or (0, 0)
+
+
+@functools.cache
+def _homophones() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for line in (HARD_SET / "homophones.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            words = line.split("\t")
+            table.update((w, words[0]) for w in words)
+    return table
+
+
+def _sound(word: str) -> str:
+    """``word``, or the first of the words that sound like it (``homophones.tsv``): a recognizer
+    cannot tell "four" from "for" by ear, so neither is a misreading of the other."""
+    return _homophones().get(word, word)
 
 
 def edit_distance(ref: list[str], hyp: list[str]) -> int:

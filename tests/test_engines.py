@@ -113,7 +113,7 @@ def test_openvino_caches_its_float_graph_and_compiled_model(engines):
     assert (folder / "kokoro-v1.0.float.onnx").is_file()
     assert any((cache_root() / "openvino").iterdir())
     # A second engine finds both and compiles nothing: it starts fast and gets the same identity.
-    assert create_engine("openvino", threads=2).digest == engine.digest
+    assert create_engine("openvino", threads=2, precision=engine.precision).digest == engine.digest
 
 
 @pytest.mark.skipif("openvino" not in ENGINES, reason="the openvino extra is not installed")

@@ -73,6 +73,7 @@ __all__ = [
     "plan_book",
     "plan_store",
     "prepare",
+    "read_and_plan",
     "read_options",
     "render_plans",
     "run_stages",
@@ -441,18 +442,25 @@ def _write_read_along(
     return replace(written, output=output, files=[output])
 
 
-def prepare(input_path: Path, options: ConvertOptions) -> Prepared:
-    """Read, plan and choose voices: every check that can fail on the input runs here, before any audio."""
-    check_options(options)
-    reporter = Reporter(strict=options.strict)
+def read_and_plan(input_path: Path, options: ConvertOptions, reporter: Reporter) -> tuple[Book, PlanStore]:
+    """The book's metadata and its plans; an input with nothing to read or to speak is an error.
+
+    The plans hold all that is spoken, so the chapters as read are not kept in memory.
+    """
     book = load_book(input_path, options, reporter)
     if not book.chapters:
         raise AudiobookError(f"{input_path}: nothing to read (no chapter holds text)")
     plans = plan_store(book, options, reporter)
     if not plans.units:
         raise AudiobookError(f"{input_path}: nothing to speak (every chapter is empty after reading)")
-    # The plans hold all that is spoken: the chapters as read need not wait in memory.
-    book = replace(book, chapters=())
+    return replace(book, chapters=()), plans
+
+
+def prepare(input_path: Path, options: ConvertOptions) -> Prepared:
+    """Read, plan and choose voices: every check that can fail on the input runs here, before any audio."""
+    check_options(options)
+    reporter = Reporter(strict=options.strict)
+    book, plans = read_and_plan(input_path, options, reporter)
     synth, reason = make_synthesizer(book, options, reporter)
     synth.check_voices(plans)
     if options.planned is not None:

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from audiobook.config import MAX_TOKENS
 from audiobook.errors import ModelError, SynthesisError
 from audiobook.files import file_digest
 from audiobook.synthesis.durations_graph import DURATION_OUTPUT
-from audiobook.synthesis.engines.rendered import Rendered
+from audiobook.synthesis.engines.rendered import Rendered, graph_feeds
 from audiobook.synthesis.modelfiles import (
     default_model_path,
     duration_model_path,
@@ -68,13 +67,7 @@ class OnnxEngine:
 
     def render(self, tokens: list[int], style: np.ndarray, speed: float) -> Rendered:
         """Audio and per-id durations for one unit; ``tokens`` must hold at most ``MAX_TOKENS`` ids."""
-        if not tokens or len(tokens) > MAX_TOKENS:
-            raise SynthesisError(f"a unit must hold 1..{MAX_TOKENS} phoneme tokens, got {len(tokens)}")
-        feeds = {
-            self._token_name: np.array([[0, *tokens, 0]], dtype=np.int64),
-            "style": np.asarray(style, dtype=np.float32).reshape(1, -1),
-            "speed": np.array([speed], dtype=np.float32),
-        }
+        feeds = graph_feeds(self._token_name, tokens, style, speed)
         try:
             results = self._session.run(self._outputs, feeds, self._run_options)
         except Exception as exc:  # onnxruntime raises its own untyped errors

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from audiobook.config import MAX_TOKENS
 from audiobook.errors import ModelError, SynthesisError
 from audiobook.files import cache_root, file_digest
+from audiobook.synthesis.engines.rendered import graph_feeds
 from audiobook.synthesis.modelfiles import (
     FLOAT_GRAPH_VERSION,
     float_model_path,
@@ -99,13 +99,7 @@ class OpenVinoEngine:
 
     def synthesize(self, tokens: list[int], style: np.ndarray, speed: float) -> np.ndarray:
         """Audio for one unit; ``tokens`` must hold at most ``MAX_TOKENS`` ids."""
-        if not tokens or len(tokens) > MAX_TOKENS:
-            raise SynthesisError(f"a unit must hold 1..{MAX_TOKENS} phoneme tokens, got {len(tokens)}")
-        feeds = {
-            self._token_name: np.array([[0, *tokens, 0]], dtype=np.int64),
-            "style": np.asarray(style, dtype=np.float32).reshape(1, -1),
-            "speed": np.array([speed], dtype=np.float32),
-        }
+        feeds = graph_feeds(self._token_name, tokens, style, speed)
         try:
             result = self._request.infer(feeds)
         except RuntimeError as exc:

@@ -27,10 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from audiobook.config import MAX_TOKENS
 from audiobook.errors import ModelError, SynthesisError
 from audiobook.files import cache_root, file_digest
-from audiobook.synthesis.engines.rendered import Rendered
+from audiobook.synthesis.engines.rendered import Rendered, check_tokens
 from audiobook.vocab import token_ids
 
 __all__ = ["CHECKPOINT", "CONFIG", "HUB_REPO", "PARTS", "TorchEngine", "load_kmodel_class", "pick_device"]
@@ -240,8 +239,7 @@ class TorchEngine:
 
     def render(self, tokens: list[int], style: np.ndarray, speed: float) -> Rendered:
         """Audio and per-id durations (``KModel`` returns them beside the audio)."""
-        if not tokens or len(tokens) > MAX_TOKENS:
-            raise SynthesisError(f"a unit must hold 1..{MAX_TOKENS} phoneme tokens, got {len(tokens)}")
+        check_tokens(tokens)
         torch = self._torch
         ids = torch.tensor([[0, *tokens, 0]], dtype=torch.long, device=self.device)
         ref = torch.from_numpy(np.asarray(style, dtype=np.float32).reshape(1, -1)).to(self.device)

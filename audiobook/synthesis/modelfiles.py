@@ -11,6 +11,7 @@ import logging
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from audiobook.errors import ModelError
 from audiobook.files import cache_root
@@ -47,10 +48,8 @@ def default_model_path() -> Path:
     folder = cache_root() / "model"
     out = folder / _MODEL_NAME
     marker = folder / (_MODEL_NAME + ".ok")
-    if out.exists() and marker.exists():
-        st = out.stat()
-        if marker.read_text().strip() == f"{expected} {st.st_size} {st.st_mtime_ns}":
-            return out
+    if _marker_ok(out, marker, expected):
+        return out
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{_MODEL_NAME}.{os.getpid()}.partial"
     h = hashlib.sha256()
@@ -73,8 +72,7 @@ def default_model_path() -> Path:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    st = out.stat()
-    marker.write_text(f"{expected} {st.st_size} {st.st_mtime_ns}\n")
+    _mark(out, marker, expected)
     log.info("assembled %s", out)
     return out
 
@@ -100,42 +98,56 @@ def duration_model_path(source: Path, source_digest: str) -> Path | None:
     out = folder / f"{source.stem}.durations-{source_digest[:16]}.onnx"
     marker = out.with_name(out.name + ".ok")
     stamp = f"{source_digest} v{DERIVED_VERSION}"
-    if marker.exists():
-        saved = marker.read_text().strip()
-        if saved == f"{stamp} none":
-            return None
-        if out.exists():
-            st = out.stat()
-            if saved == f"{stamp} {st.st_size} {st.st_mtime_ns}":
-                return out
-    import onnx
-
-    try:
-        model = onnx.load(str(source))
-    except Exception as exc:  # onnx raises protobuf's untyped errors
-        raise ModelError(f"{source}: cannot read the ONNX graph: {exc}") from exc
+    if marker.exists() and marker.read_text().strip() == f"{stamp} none":
+        return None
+    if _marker_ok(out, marker, stamp):
+        return out
+    model = _load_onnx(source)
     folder.mkdir(parents=True, exist_ok=True)
     if not add_duration_output(model):
         log.warning("%s: no duration predictor found in the graph; word timings are not available", source)
         marker.write_text(f"{stamp} none\n")
         return None
-    tmp = folder / f".{out.name}.{os.getpid()}.partial"
-    try:
-        onnx.save(model, str(tmp))
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    st = out.stat()
-    marker.write_text(f"{stamp} {st.st_size} {st.st_mtime_ns}\n")
+    _save_onnx(model, out, marker, stamp)
     log.info("wrote %s (the model with its duration output)", out)
     return out
 
 
 def _marker_ok(out: Path, marker: Path, expected: str) -> bool:
+    """``out`` is the file ``marker`` vouches for: made from ``expected``, and untouched since."""
     if not (out.exists() and marker.exists()):
         return False
     st = out.stat()
     return marker.read_text().strip() == f"{expected} {st.st_size} {st.st_mtime_ns}"
+
+
+def _mark(out: Path, marker: Path, expected: str) -> None:
+    """Vouch for ``out`` as made from ``expected``: its size and mtime, so a damaged file shows."""
+    st = out.stat()
+    marker.write_text(f"{expected} {st.st_size} {st.st_mtime_ns}\n")
+
+
+def _load_onnx(source: Path) -> Any:
+    """The ONNX ``ModelProto`` of ``source``; an unreadable file is a ``ModelError``."""
+    import onnx
+
+    try:
+        return onnx.load(str(source))
+    except Exception as exc:  # onnx raises protobuf's and its own untyped errors
+        raise ModelError(f"{source}: cannot read the ONNX model: {exc}") from None
+
+
+def _save_onnx(model: Any, out: Path, marker: Path, expected: str) -> None:
+    """Write a derived graph in one step (a partial file, then a rename) and vouch for it."""
+    import onnx
+
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    try:
+        onnx.save(model, str(tmp))
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _mark(out, marker, expected)
 
 
 def float_model_path(source: Path | None = None) -> Path:
@@ -146,8 +158,6 @@ def float_model_path(source: Path | None = None) -> Path:
     marker holding the source's digest, the derivation's version and the file's size and mtime, so a
     damaged, stale or half-written file is derived again.
     """
-    import onnx
-
     from audiobook.files import file_digest
     from audiobook.synthesis.floatgraph import dequantize
 
@@ -164,19 +174,8 @@ def float_model_path(source: Path | None = None) -> Path:
     expected = f"{digest} v{FLOAT_GRAPH_VERSION}"
     if _marker_ok(out, marker, expected):
         return out
-    try:
-        model = onnx.load(str(source))
-    except Exception as exc:  # onnx raises protobuf's and its own untyped errors
-        raise ModelError(f"{source}: cannot read the ONNX model: {exc}") from None
-    derived = dequantize(model)
+    derived = dequantize(_load_onnx(source))
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{name}.{os.getpid()}.partial"
-    try:
-        onnx.save(derived.model, str(tmp))
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    st = out.stat()
-    marker.write_text(f"{expected} {st.st_size} {st.st_mtime_ns}\n")
+    _save_onnx(derived.model, out, marker, expected)
     log.info("derived the float graph %s (%s)", out, derived.replaced)
     return out

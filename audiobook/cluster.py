@@ -28,9 +28,9 @@ import numpy as np
 from audiobook.convert import ConvertOptions, ConvertResult
 from audiobook.errors import ClusterError
 from audiobook.library import (
-    BookOutcome,
     LibraryOptions,
     LibraryResult,
+    LibraryRun,
     RunFigures,
     Tracker,
     book_payload,
@@ -159,35 +159,19 @@ def _remotes(ray: Any) -> tuple[Any, Any]:
     return actor, task
 
 
-def run_on_ray(
-    inputs: Sequence[Path],
-    outputs: Sequence[Path],
-    outcomes: list[BookOutcome],
-    options: ConvertOptions,
-    lib: LibraryOptions,
-    name: str,
-    digest: str,
-) -> RunFigures:
+def run_on_ray(run: LibraryRun) -> RunFigures:
     """The ``Runner`` of a cluster."""
     ray = _ray()
-    joined = _connect(ray, lib.cluster)
+    joined = _connect(ray, run.lib.cluster)
     try:
-        return _run(ray, inputs, outputs, outcomes, options, lib, name, digest)
+        return _run(ray, run)
     finally:
         if joined:
             ray.shutdown()
 
 
-def _run(
-    ray: Any,
-    inputs: Sequence[Path],
-    outputs: Sequence[Path],
-    outcomes: list[BookOutcome],
-    options: ConvertOptions,
-    lib: LibraryOptions,
-    name: str,
-    digest: str,
-) -> RunFigures:
+def _run(ray: Any, run: LibraryRun) -> RunFigures:
+    options, lib, name, digest = run.options, run.lib, run.name, run.digest
     Actor, assemble = _remotes(ray)
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     threads = options.threads or 1
@@ -197,9 +181,9 @@ def _run(
     assembly_cpus = 1 if cpus - count * threads >= 1 else 0
 
     planning = time.perf_counter()
-    books, jobs = prepare_books(inputs, outputs, outcomes, options, lazy_engine(options, name, digest))
+    books, jobs = prepare_books(run, lazy_engine(options, name, digest))
     plan_s = time.perf_counter() - planning
-    tracker = Tracker(outcomes, books, lib)
+    tracker = Tracker(run.outcomes, books, lib)
     by_index = {b.index: b for b in books}
     users_left = {key: len(users) for key, users in tracker.users.items()}
     cache = ClipCache(options.cache_dir if options.use_cache else None)

@@ -39,10 +39,9 @@ from audiobook.config import MAX_TOKENS, SAMPLE_RATE
 from audiobook.convert import (
     ConvertOptions,
     ConvertResult,
-    load_book,
     make_engine,
     make_synthesizer,
-    plan_store,
+    read_and_plan,
     resolve_engine,
     result_of,
 )
@@ -66,6 +65,7 @@ __all__ = [
     "LibraryOptions",
     "LibraryProgress",
     "LibraryResult",
+    "LibraryRun",
     "PreparedBook",
     "RunFigures",
     "Runner",
@@ -402,13 +402,7 @@ def _prepare(
     """Read and plan one book (what ``convert`` does before synthesis)."""
     started = time.perf_counter()
     reporter = Reporter(strict=options.strict)
-    book = load_book(path, options, reporter)
-    if not book.chapters:
-        raise AudiobookError(f"{path}: nothing to read (no chapter holds text)")
-    plans = plan_store(book, options, reporter)
-    if not plans.units:
-        raise AudiobookError(f"{path}: nothing to speak (every chapter is empty after reading)")
-    book = replace(book, chapters=())
+    book, plans = read_and_plan(path, options, reporter)
     synth, reason = make_synthesizer(book, options, reporter, engine=engine)
     # The run's clip store, even under --no-cache: there the clips wait between synthesis and assembly.
     synth.cache = ClipCache(options.cache_dir)
@@ -562,9 +556,28 @@ class RunFigures:
     """Seconds spent reading and planning the books."""
 
 
-Runner = Callable[[Sequence[Path], Sequence[Path], list[BookOutcome], ConvertOptions, LibraryOptions, str, str], RunFigures]
-"""Runs a library's books (inputs, outputs, outcomes to fill, options, library options, engine name,
-model digest)."""
+@dataclass(frozen=True)
+class LibraryRun:
+    """What a runner is handed: the books, how to convert them, and where to say how each went."""
+
+    inputs: Sequence[Path]
+    """The documents, in order."""
+    outputs: Sequence[Path]
+    """The file each is written to."""
+    outcomes: list[BookOutcome]
+    """One per input, filled in as books are written or fail."""
+    options: ConvertOptions
+    """How every book is converted (the clip store fixed in ``cache_dir``)."""
+    lib: LibraryOptions
+    """How the run is spread."""
+    name: str
+    """The engine that runs (``auto`` resolved)."""
+    digest: str
+    """The model's digest: with ``name``, what the clips are keyed by."""
+
+
+Runner = Callable[[LibraryRun], RunFigures]
+"""Runs a library's books and fills in their outcomes."""
 
 
 def convert_library(
@@ -590,26 +603,21 @@ def convert_library(
         # (and between the two passes of loudness), for this run only.
         folder = (options.cache_dir or cache_root() / "clips") if options.use_cache else Path(tmp) / "clips"
         options = replace(options, cache_dir=folder.resolve())
-        figures = (runner or run_local)(inputs, outputs, outcomes, options, lib, name, digest)
+        figures = (runner or run_local)(LibraryRun(inputs, outputs, outcomes, options, lib, name, digest))
     return LibraryResult(
         outcomes, time.perf_counter() - started, figures.sessions, lib.cluster or "local", figures.synthesized,
         figures.cached, figures.plan_s,
     )
 
 
-def prepare_books(
-    inputs: Sequence[Path],
-    outputs: Sequence[Path],
-    outcomes: list[BookOutcome],
-    options: ConvertOptions,
-    engine: Engine,
-) -> tuple[list[PreparedBook], dict[str, UnitJob]]:
+def prepare_books(run: LibraryRun, engine: Engine) -> tuple[list[PreparedBook], dict[str, UnitJob]]:
     """Read and plan every book; a book that fails is recorded in its outcome and left out."""
     books: list[PreparedBook] = []
     jobs: dict[str, UnitJob] = {}
-    for index, (path, output) in enumerate(zip(inputs, outputs)):
+    outcomes = run.outcomes
+    for index, (path, output) in enumerate(zip(run.inputs, run.outputs)):
         try:
-            item, book_jobs = _prepare(index, path, output, options, engine)
+            item, book_jobs = _prepare(index, path, output, run.options, engine)
         except AudiobookError as exc:
             outcomes[index].error = _one_line(exc)
             outcomes[index].exit_code = exc.exit_code
@@ -621,25 +629,18 @@ def prepare_books(
     return books, jobs
 
 
-def run_local(
-    inputs: Sequence[Path],
-    outputs: Sequence[Path],
-    outcomes: list[BookOutcome],
-    options: ConvertOptions,
-    lib: LibraryOptions,
-    name: str,
-    digest: str,
-) -> RunFigures:
+def run_local(run: LibraryRun) -> RunFigures:
     """Every book's units through one pool of sessions in threads; books assembled as they complete."""
+    options, lib = run.options, run.lib
     count, threads = pool_size(os.cpu_count(), lib.sessions)
     if options.threads:
         threads = options.threads
     sessions: queue.Queue[Engine] = queue.Queue()
-    engine = _Borrowed(name, digest, sessions)
+    engine = _Borrowed(run.name, run.digest, sessions)
     planning = time.perf_counter()
-    books, jobs = prepare_books(inputs, outputs, outcomes, options, engine)
+    books, jobs = prepare_books(run, engine)
     plan_s = time.perf_counter() - planning
-    tracker = Tracker(outcomes, books, lib)
+    tracker = Tracker(run.outcomes, books, lib)
     by_index = {b.index: b for b in books}
     cache = ClipCache(options.cache_dir)
     todo, cached, complete = split_cached(cache, jobs, tracker)

@@ -133,12 +133,13 @@ class ReadOptions:
 class UnitOptions:
     """How sentences become synthesis units."""
 
-    soft_max: int = 200
+    soft_max: int = 150
     """Sentences longer than this many phoneme tokens are split at clause punctuation."""
-    hard_max: int = 200
+    hard_max: int = 150
     """Longest unit in tokens: a clause longer than this is cut at word boundaries (and reported).
     The model's memory grows with the audio one call makes (about 25 MB a second), and this keeps a
-    call near ten seconds: what holds a whole run under 600 MB."""
+    call under ten seconds (150 tokens of prose are about 9 s with af_heart, 225 MB; 200 tokens
+    were 12 s, 300 MB): what holds a whole run under 600 MB."""
     speed: float = 1.0
     """The run's speed. Below 1 a token lasts longer, so ``soft_max`` shrinks in proportion (with
     the markup's rate): sentences are cut at more of their clauses and a unit's audio stays near its

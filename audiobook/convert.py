@@ -38,7 +38,7 @@ from audiobook.output.readalong_epub import write_source_read_along
 from audiobook.passes import run_passes
 from audiobook.passes.select import select_chapters
 from audiobook.plan import ChapterPlan
-from audiobook.planstore import PlanStore, units_in
+from audiobook.planstore import PlanStore, release_heap, units_in
 from audiobook.readers import format_for, read_path
 from audiobook.synthesis.cache import ClipCache
 from audiobook.synthesis.calibrate import choose_engine
@@ -453,7 +453,10 @@ def read_and_plan(input_path: Path, options: ConvertOptions, reporter: Reporter)
     plans = plan_store(book, options, reporter)
     if not plans.units:
         raise AudiobookError(f"{input_path}: nothing to speak (every chapter is empty after reading)")
-    return replace(book, chapters=()), plans
+    kept = replace(book, chapters=())
+    del book
+    release_heap()
+    return kept, plans
 
 
 def prepare(input_path: Path, options: ConvertOptions) -> Prepared:

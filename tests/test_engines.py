@@ -241,3 +241,97 @@ def test_auto_calibrates_once_and_says_why():
     # Pinned engines and other models bypass the calibration.
     assert resolve_engine(ConvertOptions(engine="onnx")) == ("onnx", None)
     assert resolve_engine(ConvertOptions(model="other.onnx"))[0] == "onnx"
+
+
+def _convolutions():
+    """A model of uint8 convolutions as the shipped graph has them (constant weights and weight zero
+    point, the input's zero point computed), one per shape of kernel, dilation and padding, and one
+    strided."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(3)
+    shapes = [(3, 1, 1), (7, 3, 9), (11, 5, 25), (1, 1, 0), (5, 1, 2)]
+    nodes, inits, outputs = [], [], []
+    for i, (kernel, dilation, pad) in enumerate(shapes):
+        inits += [
+            numpy_helper.from_array(rng.integers(0, 256, (6, 4, kernel), dtype=np.uint8), f"w{i}"),
+            numpy_helper.from_array(np.uint8(rng.integers(100, 156)), f"wz{i}"),
+        ]
+        nodes.append(
+            helper.make_node("ConvInteger", ["x", f"w{i}", "xz", f"wz{i}"], [f"y{i}"],
+                             dilations=[dilation], pads=[pad, pad], kernel_shape=[kernel])
+        )
+        outputs.append(helper.make_tensor_value_info(f"y{i}", TensorProto.INT32, None))
+    inits += [numpy_helper.from_array(rng.integers(0, 256, (6, 4, 3), dtype=np.uint8), "ws"),
+              numpy_helper.from_array(np.uint8(128), "wzs")]
+    nodes.append(helper.make_node("ConvInteger", ["x", "ws", "xz", "wzs"], ["ys"], pads=[1, 1], strides=[2]))
+    outputs.append(helper.make_tensor_value_info("ys", TensorProto.INT32, None))
+    graph = helper.make_graph(
+        nodes, "convolutions",
+        [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 4, None]),
+         helper.make_tensor_value_info("xz", TensorProto.UINT8, [])],
+        outputs, inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model, len(shapes)
+
+
+def test_convolutions_as_products_give_the_same_integer_sums():
+    pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    from audiobook.synthesis.products_graph import convolutions_as_products, has_vnni
+
+    model, rewritable = _convolutions()
+    plain = model.SerializeToString()
+    assert convolutions_as_products(model) == rewritable
+    assert [n.op_type for n in model.graph.node].count("ConvInteger") == 1  # the strided one stays
+    rng = np.random.default_rng(4)
+    for frames in (1, 9, 40):
+        feeds = {"x": rng.integers(0, 256, (1, 4, frames), dtype=np.uint8), "xz": np.array(rng.integers(0, 256), dtype=np.uint8)}
+        expected = ReferenceEvaluator(plain).run(None, feeds)
+        got = ReferenceEvaluator(model).run(None, feeds)
+        for a, b in zip(expected, got):
+            assert a.shape == b.shape and np.array_equal(a, b)
+        if has_vnni():
+            import onnxruntime as ort
+
+            # ONNX Runtime's uint8-by-int8 products on VNNI are the reference's sums exactly.
+            ran = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
+            for a, b in zip(expected, ran):
+                assert np.array_equal(a, b)
+
+
+def test_vnni_is_read_from_the_cpu_flags(tmp_path, monkeypatch):
+    from audiobook.synthesis import products_graph
+
+    monkeypatch.setattr(products_graph.platform, "machine", lambda: "x86_64")
+    info = tmp_path / "cpuinfo"
+    info.write_text("model name\t: Some CPU\nflags\t\t: fpu sse avx2 avx512f avx512_vnni\n")
+    assert products_graph.has_vnni(str(info))
+    info.write_text("model name\t: Some CPU\nflags\t\t: fpu sse avx2 avx512f avx512bw\n")
+    assert not products_graph.has_vnni(str(info))
+    assert not products_graph.has_vnni(str(tmp_path / "missing"))
+    monkeypatch.setattr(products_graph.platform, "machine", lambda: "aarch64")
+    info.write_text("flags\t\t: avx512_vnni\n")
+    assert not products_graph.has_vnni(str(info))
+
+
+@pytest.mark.slow
+def test_the_products_graph_speaks_the_shipped_model_to_the_bit(library):
+    from audiobook.synthesis.engines.onnx import OnnxEngine
+    from audiobook.synthesis.products_graph import has_vnni
+
+    if not has_vnni():
+        pytest.skip("this CPU has no VNNI: the onnx engine runs the shipped convolutions")
+    vocab = token_ids()
+    pack = library.load("jf_alpha")
+    plain, products = OnnxEngine(threads=2, products=False), OnnxEngine(threads=2)
+    assert products.products and products.digest == plain.digest
+    for unit in UNITS:
+        tokens = [vocab[c] for c in unit]
+        a = plain.render(tokens, pack.style(len(tokens)), 1.0)
+        b = products.render(tokens, pack.style(len(tokens)), 1.0)
+        assert np.array_equal(a.audio, b.audio)
+        assert a.durations is not None and np.array_equal(a.durations, b.durations)

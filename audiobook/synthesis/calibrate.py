@@ -52,7 +52,7 @@ MIN_GAIN = 0.95
 """A candidate replaces int8 only when it takes at most this fraction of int8's model time."""
 _CALIBRATION_TIMEOUT_S = 900
 """Longest the calibration may take (building OpenVINO's float graph the first time included)."""
-CALIBRATION_VERSION = 2
+CALIBRATION_VERSION = 3
 """Bumped when the calibration's method changes: older outcomes are measured again."""
 
 # Three units of ordinary prose (American English), short to medium, in Kokoro's phonemes: about
@@ -154,6 +154,9 @@ def _measure(engines: dict[str, Engine]) -> tuple[dict[str, float], dict[str, li
 def calibrate(threads: int | None) -> Choice:
     """Run the calibration now (no cache): build each candidate, time it, compare its sound."""
     engines: dict[str, Engine] = {"onnx": create_engine("onnx", threads=threads)}
+    int8 = "int8 through ONNX Runtime"
+    if getattr(engines["onnx"], "products", False):
+        int8 += " (convolutions as VNNI products)"
     skipped = []
     vocab = token_ids()
     longest = max(_UNITS, key=len)
@@ -175,7 +178,7 @@ def calibrate(threads: int | None) -> Choice:
         engines[f"{name} {precision}"] = engine
     if len(engines) == 1:
         why = "; ".join(skipped) or "no other engine is installed (pip install 'audiobook[openvino]')"
-        return Choice("onnx", None, f"int8 through ONNX Runtime: {why}")
+        return Choice("onnx", None, f"{int8}: {why}")
     seconds, audio = _measure(engines)
     base = seconds["onnx"]
     notes = []
@@ -191,7 +194,7 @@ def calibrate(threads: int | None) -> Choice:
         elif ratio < best[2]:
             best = (name, precision, ratio, distance)
     if best[0] == "onnx":
-        return Choice("onnx", None, "int8 through ONNX Runtime: " + "; ".join(notes + skipped))
+        return Choice("onnx", None, f"{int8}: " + "; ".join(notes + skipped))
     name, precision, ratio, distance = best
     reason = (
         f"{name} {precision}: {ratio:.2f}× the model time of int8 on this machine, "

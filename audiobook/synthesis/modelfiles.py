@@ -1,7 +1,7 @@
 """Where the speech model lives: assembled once from the PyPI part packages, checked by SHA-256.
 
-Files derived from it (the graph with the duration output added) are cached beside it, keyed by
-the digest of the file they came from.
+Files derived from it (the graph with the duration output added, and with its convolutions as
+VNNI products) are cached beside it, keyed by the digest of the file they came from.
 """
 
 from __future__ import annotations
@@ -86,16 +86,21 @@ DERIVED_VERSION = 1
 """Bumped when the graph edit changes, so that cached derived files are made again."""
 
 
-def duration_model_path(source: Path, source_digest: str) -> Path | None:
-    """``source`` with the per-token durations as an extra output, cached; ``None`` when its graph has none.
+def duration_model_path(source: Path, source_digest: str, *, products: bool = False) -> Path | None:
+    """``source`` as the ONNX engine runs it, cached; ``None`` when no edit applies.
 
-    The edit takes about two seconds and 300 MB once; afterwards a marker holding the source's
-    digest and the derived file's size and mtime spares it.
+    The per-token durations become an extra output where the graph has a duration predictor; with
+    ``products`` the convolutions are also rewritten as uint8-by-int8 products
+    (``products_graph``, for CPUs with VNNI). Either way the audio is the same. The edit takes a
+    few seconds and 300 MB once; afterwards a marker holding the source's digest and the derived
+    file's size and mtime spares it.
     """
     from audiobook.synthesis.durations_graph import add_duration_output
+    from audiobook.synthesis.products_graph import convolutions_as_products
 
     folder = cache_root() / "model"
-    out = folder / f"{source.stem}.durations-{source_digest[:16]}.onnx"
+    kind = "durations-products" if products else "durations"
+    out = folder / f"{source.stem}.{kind}-{source_digest[:16]}.onnx"
     marker = out.with_name(out.name + ".ok")
     stamp = f"{source_digest} v{DERIVED_VERSION}"
     if marker.exists() and marker.read_text().strip() == f"{stamp} none":
@@ -104,12 +109,15 @@ def duration_model_path(source: Path, source_digest: str) -> Path | None:
         return out
     model = _load_onnx(source)
     folder.mkdir(parents=True, exist_ok=True)
-    if not add_duration_output(model):
+    timed = add_duration_output(model)
+    if not timed:
         log.warning("%s: no duration predictor found in the graph; word timings are not available", source)
+    rewritten = convolutions_as_products(model) if products else 0
+    if not timed and not rewritten:
         marker.write_text(f"{stamp} none\n")
         return None
     _save_onnx(model, out, marker, stamp)
-    log.info("wrote %s (the model with its duration output)", out)
+    log.info("wrote %s (%s; %d convolutions as products)", out, "durations added" if timed else "no durations", rewritten)
     return out
 
 

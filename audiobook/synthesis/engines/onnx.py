@@ -2,7 +2,9 @@
 
 The session runs the graph with the per-token durations added as an output (``durations_graph``),
 so every call also says how long each token was spoken; a graph without a duration predictor runs
-as it is, and gives audio only.
+as it is, and gives audio only. On a CPU with VNNI the graph's convolutions also run as
+uint8-by-int8 products (``products_graph``): the same audio to the bit, in about two thirds of the
+time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from audiobook.synthesis.modelfiles import (
     duration_model_path,
     model_digest,
 )
+from audiobook.synthesis.products_graph import has_vnni
 
 __all__ = ["OnnxEngine"]
 
@@ -33,7 +36,8 @@ class OnnxEngine:
 
     name = "onnx"
 
-    def __init__(self, model: str | Path | None = None, *, threads: int | None = None):
+    def __init__(self, model: str | Path | None = None, *, threads: int | None = None, products: bool | None = None):
+        """``products``: run the convolutions as VNNI products (``None``: where the CPU has VNNI)."""
         import onnxruntime as ort
 
         path = Path(model) if model else default_model_path()
@@ -45,8 +49,10 @@ class OnnxEngine:
         opts.intra_op_num_threads = threads or os.cpu_count() or 1
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
-        # The durations graph is the same model with one more output: same digest, same audio.
-        run_path = duration_model_path(path, self.digest) or path
+        # The derived graph gives the same audio (one more output; the same integer sums): same digest.
+        self.products = has_vnni() if products is None else products
+        """Whether the convolutions run as uint8-by-int8 products."""
+        run_path = duration_model_path(path, self.digest, products=self.products) or path
         try:
             self._session = ort.InferenceSession(str(run_path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors

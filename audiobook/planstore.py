@@ -9,7 +9,7 @@ it is played, so memory follows the longest chapter, not the book.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import gc
 import pickle
 import sys
@@ -116,15 +116,20 @@ def release_heap() -> None:
     garbage.
     """
     gc.collect()
-    if not sys.platform.startswith("linux"):
-        return
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        return
+    libc = _libc()
     trim, mallopt = getattr(libc, "malloc_trim", None), getattr(libc, "mallopt", None)
     if trim is not None:
         trim(0)
     if mallopt is not None:
         mallopt(_M_MMAP_THRESHOLD, _MAP_APART)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library this process runs on, on Linux (looked up once: a library run plans many books)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None)  # the process's own symbols, the C library's among them
+    except OSError:
+        return None

@@ -50,9 +50,9 @@ def has_vnni(cpuinfo: str = "/proc/cpuinfo") -> bool:
     return False
 
 
-def _rewritable(node: NodeProto, consts: dict[str, Any]) -> tuple[Any, int, int, int] | None:
-    """(int8 weights [kernel × in, out], kernel, dilation, padding) of a ``ConvInteger`` the rewrite
-    handles exactly, else ``None``."""
+def _rewritable(node: NodeProto, consts: dict[str, Any]) -> tuple[Any, Any, int, int, int] | None:
+    """(int8 weights [kernel × in, out], their int8 zero point, kernel, dilation, padding) of a
+    ``ConvInteger`` the rewrite handles exactly, else ``None``."""
     import numpy as np
     from onnx import helper, numpy_helper
 
@@ -77,7 +77,7 @@ def _rewritable(node: NodeProto, consts: dict[str, Any]) -> tuple[Any, int, int,
     out, cin, _ = w.shape
     signed = (w.astype(np.int16) - 128).astype(np.int8)
     rows = np.ascontiguousarray(signed.transpose(2, 1, 0).reshape(kernel * cin, out))
-    return rows, kernel, dilation[0], pads[0]
+    return rows, np.int8(int(zero) - 128), kernel, dilation[0], pads[0]
 
 
 def convolutions_as_products(model: ModelProto) -> int:
@@ -104,12 +104,12 @@ def convolutions_as_products(model: ModelProto) -> int:
         if found is None:
             nodes.append(node)
             continue
-        rows, kernel, dilation, pad = found
+        rows, signed_zero, kernel, dilation, pad = found
         replaced.update(node.input[1::2])  # the uint8 weights and their zero point
         x, x_zero = node.input[0], node.input[2]
         p = f"{node.name or node.output[0]}/products"
         weights = const(f"{p}/w", rows)
-        w_zero = const(f"{p}/w_zero", np.int8(int(numpy_helper.to_array(consts[node.input[3]])) - 128))
+        w_zero = const(f"{p}/w_zero", signed_zero)
         source = x
         if pad:
             pads = const(f"{p}/pads", np.array([0, 0, pad, 0, 0, pad], dtype=np.int64))

@@ -42,15 +42,15 @@ def main() -> None:
         from audiobook.passes.g2p import phonemize_english
         from audiobook.synthesis.modelfiles import (
             default_model_path,
-            duration_model_path,
             model_digest,
+            onnx_run_path,
         )
         from audiobook.vocab import token_ids
         from voices.packs import VoiceLibrary
 
         plain = default_model_path()
         start = time.perf_counter()
-        edited = duration_model_path(plain, model_digest())
+        edited = onnx_run_path(plain, model_digest())
         edit_s = time.perf_counter() - start
         assert edited is not None
         print(f"graph edit (once, then cached): {edit_s:.2f} s; {edited.stat().st_size / 1e6:.1f} MB written")

@@ -4,8 +4,9 @@
                                   [--threads N] [--whole-words 450] [--peer] [--no-wer]
 
 For each engine and precision installed (ONNX Runtime int8, with its convolutions as VNNI products
-where the CPU has VNNI, and as shipped; ONNX Runtime on the derived float graph; OpenVINO on the float graph in f32, and in bf16 where the CPU has it), on the same
-first ``--units`` units of the passage, it prints:
+where the CPU has VNNI, and as shipped; ONNX Runtime on the derived float graph; OpenVINO on the
+float graph in f32, and in bf16 where the CPU has it), on the same first ``--units`` units of the
+passage, it prints:
 
 - model RTF: seconds in the model per second of audio, and the ratio to ONNX Runtime int8 (the
   engines take turns unit by unit, so a busy machine slows them alike);

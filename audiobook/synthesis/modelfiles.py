@@ -16,7 +16,7 @@ from typing import Any
 from audiobook.errors import ModelError
 from audiobook.files import cache_root
 
-__all__ = ["DERIVED_VERSION", "FLOAT_GRAPH_VERSION", "default_model_path", "duration_model_path", "float_model_path", "model_digest"]
+__all__ = ["DERIVED_VERSION", "FLOAT_GRAPH_VERSION", "default_model_path", "float_model_path", "model_digest", "onnx_run_path"]
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ DERIVED_VERSION = 1
 """Bumped when the graph edit changes, so that cached derived files are made again."""
 
 
-def duration_model_path(source: Path, source_digest: str, *, products: bool = False) -> Path | None:
+def onnx_run_path(source: Path, source_digest: str, *, products: bool = False) -> Path | None:
     """``source`` as the ONNX engine runs it, cached; ``None`` when no edit applies.
 
     The per-token durations become an extra output where the graph has a duration predictor; with

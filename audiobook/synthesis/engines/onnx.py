@@ -21,8 +21,8 @@ from audiobook.synthesis.durations_graph import DURATION_OUTPUT
 from audiobook.synthesis.engines.rendered import Rendered, graph_feeds
 from audiobook.synthesis.modelfiles import (
     default_model_path,
-    duration_model_path,
     model_digest,
+    onnx_run_path,
 )
 from audiobook.synthesis.products_graph import has_vnni
 
@@ -52,7 +52,7 @@ class OnnxEngine:
         # The derived graph gives the same audio (one more output; the same integer sums): same digest.
         self.products = has_vnni() if products is None else products
         """Whether the convolutions run as uint8-by-int8 products."""
-        run_path = duration_model_path(path, self.digest, products=self.products) or path
+        run_path = onnx_run_path(path, self.digest, products=self.products) or path
         try:
             self._session = ort.InferenceSession(str(run_path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors

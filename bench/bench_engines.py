@@ -3,8 +3,9 @@
     python bench/bench_engines.py [--text bench/prose_en.txt] [--units 12] [--voice NAME]
                                   [--threads N] [--whole-words 450] [--peer] [--no-wer]
 
-For each engine and precision installed (ONNX Runtime int8, with its convolutions as VNNI products
-where the CPU has VNNI, and as shipped; ONNX Runtime on the derived float graph; OpenVINO on the
+For each engine and precision installed (ONNX Runtime int8 as the onnx engine runs it, with its
+convolutions as VNNI products where the CPU has VNNI and the Snakes by numpy between stages; the
+same graph whole in one session; the graph as shipped; ONNX Runtime on the derived float graph; OpenVINO on the
 float graph in f32, and in bf16 where the CPU has it), on the same first ``--units`` units of the
 passage, it prints:
 
@@ -62,10 +63,13 @@ def engines(threads: int) -> dict[str, object]:
     from audiobook.synthesis.engines.onnx import OnnxEngine
 
     found: dict[str, object] = {"onnx int8": OnnxEngine(threads=threads)}
+    if found["onnx int8"].snakes:  # type: ignore[attr-defined]
+        # The default computes the Snakes with numpy between stages: the graph in one session beside it.
+        found["onnx whole"] = OnnxEngine(threads=threads, snakes=False)
     if found["onnx int8"].products:  # type: ignore[attr-defined]
         # The default on VNNI CPUs runs the convolutions as uint8-by-int8 products: show the graph
         # as shipped beside it.
-        found["onnx shipped"] = OnnxEngine(threads=threads, products=False)
+        found["onnx shipped"] = OnnxEngine(threads=threads, products=False, snakes=False)
     try:
         import openvino  # noqa: F401
 

@@ -327,7 +327,7 @@ def test_the_products_graph_speaks_the_shipped_model_to_the_bit(library):
         pytest.skip("this CPU has no VNNI: the onnx engine runs the shipped convolutions")
     vocab = token_ids()
     pack = library.load("jf_alpha")
-    plain, products = OnnxEngine(threads=2, products=False), OnnxEngine(threads=2)
+    plain, products = OnnxEngine(threads=2, products=False, snakes=False), OnnxEngine(threads=2, snakes=False)
     assert products.products and products.digest == plain.digest
     for unit in UNITS:
         tokens = [vocab[c] for c in unit]
@@ -335,3 +335,27 @@ def test_the_products_graph_speaks_the_shipped_model_to_the_bit(library):
         b = products.render(tokens, pack.style(len(tokens)), 1.0)
         assert np.array_equal(a.audio, b.audio)
         assert a.durations is not None and np.array_equal(a.durations, b.durations)
+
+
+@pytest.mark.slow
+def test_snakes_between_stages_sound_like_the_whole_graph(library):
+    """The default engine (numpy's Snakes between stages) against the whole graph: the same
+    durations, audio within a fraction of a decibel, another cache key."""
+    from audiobook.synthesis.engines.onnx import OnnxEngine
+
+    vocab = token_ids()
+    pack = library.load("jf_alpha")
+    whole, staged = OnnxEngine(threads=2, snakes=False), OnnxEngine(threads=2)
+    assert staged.snakes and not whole.snakes and staged.digest != whole.digest
+    for unit in UNITS:
+        tokens = [vocab[c] for c in unit]
+        a = whole.render(tokens, pack.style(len(tokens)), 1.0)
+        b = staged.render(tokens, pack.style(len(tokens)), 1.0)
+        assert a.durations is not None and np.array_equal(a.durations, b.durations)
+        assert a.audio.shape == b.audio.shape
+        assert mel_distance(a.audio, b.audio) < 1.0
+    # A unit near the token limit: the longest tensors the Snakes see.
+    tokens = [vocab[c] for c in (UNITS[0] + " " + UNITS[1] + " ") * 5][:480]
+    a = whole.render(tokens, pack.style(len(tokens)), 1.0)
+    b = staged.render(tokens, pack.style(len(tokens)), 1.0)
+    assert mel_distance(a.audio, b.audio) < 1.0

@@ -11,12 +11,23 @@ import logging
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audiobook.errors import ModelError
 from audiobook.files import cache_root
 
-__all__ = ["DERIVED_VERSION", "FLOAT_GRAPH_VERSION", "default_model_path", "float_model_path", "model_digest", "onnx_run_path"]
+if TYPE_CHECKING:
+    from audiobook.synthesis.snake_stages import Stages
+
+__all__ = [
+    "DERIVED_VERSION",
+    "FLOAT_GRAPH_VERSION",
+    "default_model_path",
+    "float_model_path",
+    "model_digest",
+    "onnx_run_path",
+    "onnx_stages",
+]
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +130,38 @@ def onnx_run_path(source: Path, source_digest: str, *, products: bool = False) -
     _save_onnx(model, out, marker, stamp)
     log.info("wrote %s (%s; %d convolutions as products)", out, "durations added" if timed else "no durations", rewritten)
     return out
+
+
+def onnx_stages(source: Path, source_digest: str, *, products: bool = False) -> Stages | None:
+    """``onnx_run_path``'s graph cut at its Snakes (``snake_stages``), cached in a folder beside it;
+    ``None`` when the graph has no Snake to cut at. Cut once (a few seconds); afterwards read back
+    from the folder's manifest."""
+    from audiobook.synthesis.snake_stages import (
+        STAGES_VERSION,
+        load_stages,
+        save_stages,
+        split_at_snakes,
+    )
+
+    run_path = onnx_run_path(source, source_digest, products=products) or source
+    kind = "products" if products else "plain"
+    folder = cache_root() / "model" / f"{source.stem}.stages-{kind}-{source_digest[:16]}"
+    st = run_path.stat()
+    stamp = f"{source_digest} v{DERIVED_VERSION} s{STAGES_VERSION} {st.st_size} {st.st_mtime_ns}"
+    none = folder / "none"
+    if none.exists() and none.read_text().strip() == stamp:
+        return None
+    found = load_stages(folder, stamp)
+    if found is not None:
+        return found
+    stages = split_at_snakes(_load_onnx(run_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    if stages is None:
+        none.write_text(stamp + "\n")
+        return None
+    save_stages(stages, folder, stamp)
+    log.info("cut %s into %d stages at its Snakes", run_path, len(stages.stages))
+    return load_stages(folder, stamp)
 
 
 def _marker_ok(out: Path, marker: Path, expected: str) -> bool:

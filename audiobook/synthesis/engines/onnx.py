@@ -4,14 +4,19 @@ The session runs the graph with the per-token durations added as an output (``du
 so every call also says how long each token was spoken; a graph without a duration predictor runs
 as it is, and gives audio only. On a CPU with VNNI the graph's convolutions also run as
 uint8-by-int8 products (``products_graph``): the same audio to the bit, in about two thirds of the
-time.
+time. And the graph runs cut at the vocoder's Snake activations into stages, numpy computing the
+Snakes between them (``snake_stages``): ONNX Runtime's sine runs on one thread, element by element.
+The stages share one thread pool and one memory arena, as the single session did.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,12 +28,39 @@ from audiobook.synthesis.modelfiles import (
     default_model_path,
     model_digest,
     onnx_run_path,
+    onnx_stages,
 )
 from audiobook.synthesis.products_graph import has_vnni
+from audiobook.synthesis.snake_stages import STAGES_VERSION
 
 __all__ = ["OnnxEngine"]
 
 log = logging.getLogger(__name__)
+
+_arena: list[bool] = []
+"""Holds ``True`` once the process's shared arena for staged sessions is registered."""
+
+
+def _stage_options(ort: Any, threads: int) -> Any:
+    """Options for one stage's session: threads of its own that do not spin, and the process's
+    shared arena.
+
+    Sessions run one after the other: a pool that spun on after its stage would take a core from
+    the next (one session's spin makes a unit a quarter slower), and an arena of each stage's own
+    would take fresh memory for every tensor. ONNX Runtime's global thread pool would serve too,
+    but once set it binds every session of the process, other libraries' included.
+    """
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if not _arena:
+        info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+        ort.create_and_register_allocator(info, None)
+        _arena.append(True)
+    opts.add_session_config_entry("session.use_env_allocators", "1")
+    return opts
 
 
 class OnnxEngine:
@@ -36,8 +68,16 @@ class OnnxEngine:
 
     name = "onnx"
 
-    def __init__(self, model: str | Path | None = None, *, threads: int | None = None, products: bool | None = None):
-        """``products``: run the convolutions as VNNI products (``None``: where the CPU has VNNI)."""
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        *,
+        threads: int | None = None,
+        products: bool | None = None,
+        snakes: bool = True,
+    ):
+        """``products``: run the convolutions as VNNI products (``None``: where the CPU has VNNI);
+        ``snakes``: compute the Snake activations with numpy, between stages of the graph."""
         import onnxruntime as ort
 
         path = Path(model) if model else default_model_path()
@@ -46,17 +86,35 @@ class OnnxEngine:
         self.digest = model_digest() if model is None else file_digest(path)
         opts = ort.SessionOptions()
         # Both cores on one call beats two calls at once: the graph is one long sequential chain.
-        opts.intra_op_num_threads = threads or os.cpu_count() or 1
+        count = threads or os.cpu_count() or 1
+        opts.intra_op_num_threads = count
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         # The derived graph gives the same audio (one more output; the same integer sums): same digest.
         self.products = has_vnni() if products is None else products
         """Whether the convolutions run as uint8-by-int8 products."""
         run_path = onnx_run_path(path, self.digest, products=self.products) or path
+        self._stages = onnx_stages(path, self.digest, products=self.products) if snakes else None
+        """The graph cut at its Snakes; ``None``: one session runs it whole."""
+        self._sessions: list[Any] = []
         try:
-            self._session = ort.InferenceSession(str(run_path), opts, providers=["CPUExecutionProvider"])
+            if self._stages is None:
+                self._session = ort.InferenceSession(str(run_path), opts, providers=["CPUExecutionProvider"])
+                self._sessions = [self._session]
+            else:
+                # numpy's sines differ from ONNX Runtime's in the last bit: other audio, another key.
+                self.digest = hashlib.sha256(f"{self.digest} snakes v{STAGES_VERSION}".encode()).hexdigest()
+                self._sessions = [
+                    None
+                    if stage.model is None
+                    else ort.InferenceSession(str(stage.model), _stage_options(ort, count), providers=["CPUExecutionProvider"])
+                    for stage in self._stages.stages
+                ]
+                self._session = next(s for s in self._sessions if s is not None)
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"{path}: cannot load the ONNX model: {exc}") from exc
+        self.snakes = self._stages is not None
+        """Whether numpy computes the Snakes between stages of the graph."""
         names = {i.name for i in self._session.get_inputs()}
         self._token_name = "tokens" if "tokens" in names else "input_ids"
         # The decoder's activations grow with the audio a call makes (about 25 MB a second): an
@@ -64,8 +122,20 @@ class OnnxEngine:
         # Shrinking it after every call hands that back; the next call's time is unchanged.
         self._run_options = ort.RunOptions()
         self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-        outputs = [o.name for o in self._session.get_outputs()]
+        self._plain_run = ort.RunOptions()
+        outputs = [o.name for o in self._session.get_outputs()] if self._stages is None else self._stages.outputs
         self._outputs = [outputs[0], DURATION_OUTPUT] if DURATION_OUTPUT in outputs else [outputs[0]]
+        staged = self._stages is not None
+        self._pool = ThreadPoolExecutor(count, thread_name_prefix="snake") if staged and count > 1 else None
+        """Threads that share the Snakes' channels."""
+        self._last = max(k for k, session in enumerate(self._sessions) if session is not None)
+
+    def _run_stage(self, k: int, names: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        # The stages share one arena: shrinking it after each would hand back the memory the next
+        # one is about to take. It is shrunk once, after the last.
+        options = self._run_options if k == self._last else self._plain_run
+        result: list[np.ndarray] = self._sessions[k].run(names, feeds, options)
+        return result
 
     def synthesize(self, tokens: list[int], style: np.ndarray, speed: float) -> np.ndarray:
         """Audio for one unit; ``tokens`` must hold at most ``MAX_TOKENS`` ids."""
@@ -75,7 +145,11 @@ class OnnxEngine:
         """Audio and per-id durations for one unit; ``tokens`` must hold at most ``MAX_TOKENS`` ids."""
         feeds = graph_feeds(self._token_name, tokens, style, speed)
         try:
-            results = self._session.run(self._outputs, feeds, self._run_options)
+            if self._stages is None:
+                results = self._session.run(self._outputs, feeds, self._run_options)
+            else:
+                got = dict(zip(self._stages.outputs, self._stages.run(feeds, self._run_stage, self._pool)))
+                results = [got[name] for name in self._outputs]
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise SynthesisError(f"the model failed on a unit of {len(tokens)} tokens: {exc}") from exc
         audio = np.asarray(results[0], dtype=np.float32).reshape(-1)

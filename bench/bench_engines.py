@@ -4,8 +4,8 @@
                                   [--threads N] [--whole-words 450] [--peer] [--no-wer]
 
 For each engine and precision installed (ONNX Runtime int8 as the onnx engine runs it, with its
-convolutions as VNNI products where the CPU has VNNI and the Snakes by numpy between stages; the
-same graph whole in one session; the graph as shipped; ONNX Runtime on the derived float graph; OpenVINO on the
+convolutions as VNNI products where the CPU has VNNI; the same with the Snakes computed by numpy
+between stages of the graph; the graph as shipped; ONNX Runtime on the derived float graph; OpenVINO on the
 float graph in f32, and in bf16 where the CPU has it), on the same first ``--units`` units of the
 passage, it prints:
 
@@ -63,13 +63,12 @@ def engines(threads: int) -> dict[str, object]:
     from audiobook.synthesis.engines.onnx import OnnxEngine
 
     found: dict[str, object] = {"onnx int8": OnnxEngine(threads=threads)}
-    if found["onnx int8"].snakes:  # type: ignore[attr-defined]
-        # The default computes the Snakes with numpy between stages: the graph in one session beside it.
-        found["onnx whole"] = OnnxEngine(threads=threads, snakes=False)
+    # The Snakes computed by numpy between stages of the graph (not the default: memory).
+    found["onnx snakes"] = OnnxEngine(threads=threads, snakes=True)
     if found["onnx int8"].products:  # type: ignore[attr-defined]
         # The default on VNNI CPUs runs the convolutions as uint8-by-int8 products: show the graph
         # as shipped beside it.
-        found["onnx shipped"] = OnnxEngine(threads=threads, products=False, snakes=False)
+        found["onnx shipped"] = OnnxEngine(threads=threads, products=False)
     try:
         import openvino  # noqa: F401
 

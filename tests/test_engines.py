@@ -327,7 +327,7 @@ def test_the_products_graph_speaks_the_shipped_model_to_the_bit(library):
         pytest.skip("this CPU has no VNNI: the onnx engine runs the shipped convolutions")
     vocab = token_ids()
     pack = library.load("jf_alpha")
-    plain, products = OnnxEngine(threads=2, products=False, snakes=False), OnnxEngine(threads=2, snakes=False)
+    plain, products = OnnxEngine(threads=2, products=False), OnnxEngine(threads=2)
     assert products.products and products.digest == plain.digest
     for unit in UNITS:
         tokens = [vocab[c] for c in unit]
@@ -339,13 +339,13 @@ def test_the_products_graph_speaks_the_shipped_model_to_the_bit(library):
 
 @pytest.mark.slow
 def test_snakes_between_stages_sound_like_the_whole_graph(library):
-    """The default engine (numpy's Snakes between stages) against the whole graph: the same
-    durations, audio within a fraction of a decibel, another cache key."""
+    """numpy's Snakes between stages against the whole graph: the same durations, audio within a
+    fraction of a decibel, another cache key."""
     from audiobook.synthesis.engines.onnx import OnnxEngine
 
     vocab = token_ids()
     pack = library.load("jf_alpha")
-    whole, staged = OnnxEngine(threads=2, snakes=False), OnnxEngine(threads=2)
+    whole, staged = OnnxEngine(threads=2), OnnxEngine(threads=2, snakes=True)
     assert staged.snakes and not whole.snakes and staged.digest != whole.digest
     for unit in UNITS:
         tokens = [vocab[c] for c in unit]

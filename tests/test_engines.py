@@ -10,6 +10,7 @@ quantized by ONNX Runtime's own quantizer checks the derivation against the floa
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 import time
@@ -359,3 +360,31 @@ def test_snakes_between_stages_sound_like_the_whole_graph(library):
     a = whole.render(tokens, pack.style(len(tokens)), 1.0)
     b = staged.render(tokens, pack.style(len(tokens)), 1.0)
     assert mel_distance(a.audio, b.audio) < 1.0
+
+
+SHARED_POOL = """
+import json, sys
+import numpy as np
+from audiobook.synthesis.distance import mel_distance
+from audiobook.synthesis.engines.onnx import OnnxEngine, share_threads
+from audiobook.vocab import token_ids
+from voices.packs import VoiceLibrary
+
+assert share_threads(2) == 2 and share_threads(1) == 2  # the first call fixes the pool
+staged, whole = OnnxEngine(snakes=True), OnnxEngine()
+vocab, pack = token_ids(), VoiceLibrary().load("jf_alpha")
+tokens = [vocab[c] for c in sys.argv[1]]
+a = whole.render(tokens, pack.style(len(tokens)), 1.0)
+b = staged.render(tokens, pack.style(len(tokens)), 1.0)
+print(json.dumps({"same_durations": bool(np.array_equal(a.durations, b.durations)),
+                  "distance": mel_distance(a.audio, b.audio), "seconds": b.audio.size / 24000}))
+"""
+
+
+@pytest.mark.slow
+def test_engines_share_one_thread_pool_when_asked():
+    """``share_threads`` binds the whole process, so it runs in a process of its own."""
+    proc = subprocess.run([sys.executable, "-c", SHARED_POOL, UNITS[0]], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["same_durations"] and got["distance"] < 1.0 and got["seconds"] > 1.0

@@ -117,7 +117,7 @@ def test_numpy_snake_is_the_graphs_formula_and_threads_change_nothing():
     expected = x + np.sin(alpha[:, None] * x) ** 2 * inverse[:, None]
     alone = snake_(x.copy(), alpha, inverse)
     with ThreadPoolExecutor(2) as pool:
-        shared = snake_(x.copy(), alpha, inverse, pool)
+        shared = snake_(x.copy(), alpha, inverse, pool, 2)
     np.testing.assert_allclose(alone, expected, rtol=1e-6, atol=1e-6)
     assert np.array_equal(alone, shared)
     with pytest.raises(ValueError, match="float32"):

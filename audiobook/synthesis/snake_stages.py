@@ -7,8 +7,8 @@ time. numpy's ``sin`` is vectorized, four times faster, and the chain done in pl
 channels at a time, reads and writes each tensor once instead of five times.
 
 So the graph is cut at its Snakes into stages, each an ONNX Runtime session, and numpy applies the
-Snakes between them: a node goes to the latest stage among its inputs', a Snake's output belongs to
-the stage after its input's. Every value crossing stages is dropped after the last stage that reads
+Snakes between them: the nodes are taken depth first, a branch finished before the next begins,
+and each Snake ends a stage. Every value crossing stages is dropped after the last stage that reads
 it. The sums are the same; the sines differ from ONNX Runtime's in the last bit, which the next
 convolution's 8-bit quantization sometimes rounds the other way: the audio is not the same to the
 bit, but within a fraction of a decibel of it (``tests/test_engines.py`` measures the distance).
@@ -34,7 +34,7 @@ __all__ = ["STAGES_VERSION", "Snake", "Stage", "Stages", "load_stages", "save_st
 
 log = logging.getLogger(__name__)
 
-STAGES_VERSION = 1
+STAGES_VERSION = 2
 """Bumped when the cut changes: stages saved by another version are cut again."""
 _MANIFEST = "stages.json"
 _MAX_STAGES = 256
@@ -89,36 +89,38 @@ class Stages:
         feeds: dict[str, np.ndarray],
         call: Callable[[int, list[str], dict[str, np.ndarray]], list[np.ndarray]],
         pool: Executor | None = None,
+        workers: int = 1,
     ) -> list[np.ndarray]:
-        """The graph's outputs for ``feeds``; ``call(stage index, output names, feeds)`` runs a
-        stage, ``pool`` shares the Snakes among its threads."""
+        """The graph's outputs for ``feeds``: ``call(stage index, output names, inputs)`` runs a
+        stage; the Snakes are computed in place, shared among ``workers`` threads of ``pool``."""
         values = dict(feeds)
         for k, stage in enumerate(self.stages):
             if stage.model is not None:
-                got = call(k, stage.outputs, {name: values[name] for name in stage.inputs})
-                values.update(zip(stage.outputs, got))
+                values.update(zip(stage.outputs, call(k, stage.outputs, {name: values[name] for name in stage.inputs})))
             for snake in stage.snakes:
-                values[snake.out] = snake_(values.pop(snake.x), snake.alpha, snake.inverse, pool)
+                values[snake.out] = snake_(values.pop(snake.x), snake.alpha, snake.inverse, pool, workers)
             for name in stage.drop:
                 values.pop(name, None)
         return [values[name] for name in self.outputs]
 
 
-def snake_(x: np.ndarray, alpha: np.ndarray, inverse: np.ndarray, pool: Executor | None = None) -> np.ndarray:
-    """``x + sin²(αx) · inverse`` per channel of ``x`` [1, channels, length], computed in ``x``;
-    with ``pool``, its threads take a share of the channels each (numpy lets go of the GIL)."""
+def snake_(
+    x: np.ndarray, alpha: np.ndarray, inverse: np.ndarray, pool: Executor | None = None, workers: int = 1
+) -> np.ndarray:
+    """``x + sin²(αx) · inverse`` per channel of ``x`` [1, channels, length], computed in ``x``
+    (in a copy where ``x`` is read-only or not contiguous); with ``pool``, ``workers`` of its
+    threads take a share of the channels each (numpy lets go of the GIL)."""
     if x.dtype != np.float32 or x.ndim != 3 or x.shape[0] != 1 or x.shape[1] != alpha.shape[0]:
         raise ValueError(f"a Snake takes float32 [1, {alpha.shape[0]}, length], not {x.dtype} {list(x.shape)}")
     if not (x.flags.c_contiguous and x.flags.writeable):
         x = np.array(x, dtype=np.float32, order="C")
     channels = x.shape[1]
-    workers = getattr(pool, "_max_workers", 1) if pool is not None and x.size >= _SHARE else 1
-    if workers < 2:
+    if pool is None or workers < 2 or x.size < _SHARE:
         _snake_rows(x[0], alpha, inverse)
         return x
     bounds = np.linspace(0, channels, min(workers, channels) + 1).astype(int)
     shares = [
-        pool.submit(_snake_rows, x[0, a:b], alpha[a:b], inverse[a:b])  # type: ignore[union-attr]
+        pool.submit(_snake_rows, x[0, a:b], alpha[a:b], inverse[a:b])
         for a, b in zip(bounds[:-1], bounds[1:])
         if b > a
     ]
@@ -216,6 +218,38 @@ def _snake_chains(model: ModelProto) -> dict[int, tuple[Snake, list[int]]]:
     return chains
 
 
+def _depth_first(model: ModelProto) -> list[int]:
+    """The graph's node indices in an order where each branch is finished before the next begins.
+
+    The export interleaves parallel branches (the vocoder's three resblocks take their steps in
+    lockstep); cut in that order, every cut would hold all three branches' tensors. Depth first from
+    the outputs, each node after the producers of its inputs, a branch's tensors are freed before
+    the next branch's are made. Nodes no output depends on are left out.
+    """
+    nodes = list(model.graph.node)
+    producer = {name: i for i, node in enumerate(nodes) for name in node.output if name}
+    order: list[int] = []
+    done: set[int] = set()
+    for output in model.graph.output:
+        if output.name not in producer:
+            continue
+        stack: list[tuple[int, int]] = [(producer[output.name], 0)]
+        while stack:
+            i, at = stack.pop()
+            if at == 0 and i in done:
+                continue
+            inputs = nodes[i].input
+            while at < len(inputs) and (inputs[at] not in producer or producer[inputs[at]] in done):
+                at += 1
+            if at < len(inputs):
+                stack.append((i, at + 1))
+                stack.append((producer[inputs[at]], 0))
+            else:
+                done.add(i)
+                order.append(i)
+    return order
+
+
 def split_at_snakes(model: ModelProto) -> Stages | None:
     """``model`` cut at its Snakes (see the module's docstring); ``None`` when it has none, or a
     value crossing stages has no known element type."""
@@ -236,29 +270,16 @@ def split_at_snakes(model: ModelProto) -> Stages | None:
     inits = {init.name: init for init in graph.initializer}
     constant_nodes = {node.output[0]: node for node in nodes if node.op_type == "Constant" and len(node.output) == 1}
 
-    stage_of: dict[str, int] = {i.name: 0 for i in graph.input}
     placed: list[list[NodeProto]] = [[]]
     snakes_after: list[list[Snake]] = [[]]
-
-    def grow(k: int) -> None:
-        while len(placed) <= k:
+    for i in _depth_first(model):
+        node = nodes[i]
+        if i in chains:
+            snakes_after[-1].append(chains[i][0])
             placed.append([])
             snakes_after.append([])
-
-    for i, node in enumerate(nodes):
-        if i in chains:
-            snake, _ = chains[i]
-            k = stage_of[snake.x]
-            grow(k + 1)
-            snakes_after[k].append(snake)
-            stage_of[snake.out] = k + 1
-            continue
-        if i in in_chain or node.op_type == "Constant":
-            continue
-        k = max((stage_of.get(name, 0) for name in node.input if name and name not in inits and name not in constant_nodes), default=0)
-        placed[k].append(node)
-        for name in node.output:
-            stage_of[name] = k
+        elif i not in in_chain and node.op_type != "Constant":
+            placed[-1].append(node)
 
     graph_outputs = [o.name for o in graph.output]
     # The last step that reads each value: a stage (its nodes), or the Snakes after stage k.

@@ -8,9 +8,10 @@ time.
 
 With ``snakes=True`` the graph runs cut at the vocoder's Snake activations into stages, numpy
 computing the Snakes between them (``snake_stages``), because ONNX Runtime's sine runs on one
-thread, element by element: 0.86-0.94× the model time, within 0.3 dB of the whole graph. It is not
-the default: between stages the process holds several hundred MB more than the whole graph does
-(a 26-second unit peaks at 1.3-1.5 GB against 0.9 GB), which breaks the 600 MB a book may take.
+thread, element by element: 0.84-0.91× the model time, within 0.3 dB of the whole graph. It is not
+the default: between stages the process holds more than the whole graph does (a 26-second unit
+peaks at 1.0-1.1 GB on one shared pool, 1.3-1.5 GB with a pool per stage, against 0.9 GB; the
+million-word book at 640-660 MB against 530), past the 600 MB a book may take.
 """
 
 from __future__ import annotations
@@ -41,29 +42,51 @@ __all__ = ["OnnxEngine"]
 
 log = logging.getLogger(__name__)
 
+_shared: dict[str, int] = {}
+"""``threads``: the size of the process's one ONNX Runtime thread pool, once ``share_threads`` set it."""
 _arena: list[bool] = []
 """Holds ``True`` once the process's shared arena for staged sessions is registered."""
 
 
-def _stage_options(ort: Any, threads: int) -> Any:
-    """Options for one stage's session: threads of its own that do not spin, and the process's
-    shared arena.
+def share_threads(threads: int | None = None) -> int:
+    """Run every ONNX Runtime session this process makes from now on on one pool of ``threads``
+    threads (default: one per core); the pool's size (the first call's) is returned.
 
-    Sessions run one after the other: a pool that spun on after its stage would take a core from
-    the next (one session's spin makes a unit a quarter slower), and an arena of each stage's own
-    would take fresh memory for every tensor. ONNX Runtime's global thread pool would serve too,
-    but once set it binds every session of the process, other libraries' included.
+    For ``OnnxEngine(snakes=True)``: with a pool per stage session, each pool's threads keep
+    buffers of their own as large as the longest unit needs (a 26-second unit peaks at 1.3-1.5 GB
+    against the whole graph's 0.9 GB); on one pool, at 1.0-1.1 GB. But ONNX Runtime then refuses
+    any session that asks for threads of its own, another library's included, so only a process
+    whose sessions are all made here may call it.
     """
+    if "threads" not in _shared:
+        import onnxruntime as ort
+
+        count = threads or os.cpu_count() or 1
+        ort.set_global_thread_pool_sizes(count, 1)
+        _shared["threads"] = count
+    return _shared["threads"]
+
+
+def _options(ort: Any, threads: int, stage: bool) -> Any:
+    """Options for a session: on the shared pool where there is one, else threads of its own
+    (a stage's do not spin: the sessions run one after the other, and a pool that spun on after
+    its stage would take a core from the next); a stage's share one arena with the others."""
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    if not _arena:
-        info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
-        ort.create_and_register_allocator(info, None)
-        _arena.append(True)
-    opts.add_session_config_entry("session.use_env_allocators", "1")
+    if "threads" in _shared:
+        opts.use_per_session_threads = False
+    else:
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        if stage:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if stage:
+        # An arena per stage would take fresh memory for every tensor of every stage.
+        if not _arena:
+            info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+            ort.create_and_register_allocator(info, None)
+            _arena.append(True)
+        opts.add_session_config_entry("session.use_env_allocators", "1")
     return opts
 
 
@@ -81,19 +104,16 @@ class OnnxEngine:
         snakes: bool = False,
     ):
         """``products``: run the convolutions as VNNI products (``None``: where the CPU has VNNI);
-        ``snakes``: compute the Snake activations with numpy, between stages of the graph."""
+        ``snakes``: compute the Snake activations with numpy, between stages of the graph (best
+        in a process that shares one thread pool, see ``share_threads``)."""
         import onnxruntime as ort
 
         path = Path(model) if model else default_model_path()
         if not path.is_file():
             raise ModelError(f"{path}: model file not found; pass an existing .onnx file")
         self.digest = model_digest() if model is None else file_digest(path)
-        opts = ort.SessionOptions()
         # Both cores on one call beats two calls at once: the graph is one long sequential chain.
-        count = threads or os.cpu_count() or 1
-        opts.intra_op_num_threads = count
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
+        count = _shared.get("threads") or threads or os.cpu_count() or 1
         # The derived graph gives the same audio (one more output; the same integer sums): same digest.
         self.products = has_vnni() if products is None else products
         """Whether the convolutions run as uint8-by-int8 products."""
@@ -103,6 +123,7 @@ class OnnxEngine:
         self._sessions: list[Any] = []
         try:
             if self._stages is None:
+                opts = _options(ort, count, stage=False)
                 self._session = ort.InferenceSession(str(run_path), opts, providers=["CPUExecutionProvider"])
                 self._sessions = [self._session]
             else:
@@ -111,7 +132,7 @@ class OnnxEngine:
                 self._sessions = [
                     None
                     if stage.model is None
-                    else ort.InferenceSession(str(stage.model), _stage_options(ort, count), providers=["CPUExecutionProvider"])
+                    else ort.InferenceSession(str(stage.model), _options(ort, count, stage=True), providers=["CPUExecutionProvider"])
                     for stage in self._stages.stages
                 ]
                 self._session = next(s for s in self._sessions if s is not None)
@@ -130,6 +151,7 @@ class OnnxEngine:
         outputs = [o.name for o in self._session.get_outputs()] if self._stages is None else self._stages.outputs
         self._outputs = [outputs[0], DURATION_OUTPUT] if DURATION_OUTPUT in outputs else [outputs[0]]
         staged = self._stages is not None
+        self._workers = count
         self._pool = ThreadPoolExecutor(count, thread_name_prefix="snake") if staged and count > 1 else None
         """Threads that share the Snakes' channels."""
         self._last = max(k for k, session in enumerate(self._sessions) if session is not None)
@@ -152,7 +174,8 @@ class OnnxEngine:
             if self._stages is None:
                 results = self._session.run(self._outputs, feeds, self._run_options)
             else:
-                got = dict(zip(self._stages.outputs, self._stages.run(feeds, self._run_stage, self._pool)))
+                ran = self._stages.run(feeds, self._run_stage, self._pool, self._workers)
+                got = dict(zip(self._stages.outputs, ran))
                 results = [got[name] for name in self._outputs]
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise SynthesisError(f"the model failed on a unit of {len(tokens)} tokens: {exc}") from exc

@@ -2,6 +2,6 @@
 
 import sys
 
-from audiobook.cli import main
+from audiobook.cli import run
 
-sys.exit(main())
+sys.exit(run())

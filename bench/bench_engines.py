@@ -3,9 +3,10 @@
     python bench/bench_engines.py [--text bench/prose_en.txt] [--units 12] [--voice NAME]
                                   [--threads N] [--whole-words 450] [--peer] [--no-wer]
 
+The process shares one ONNX Runtime thread pool, as the command line does (``share_threads``).
 For each engine and precision installed (ONNX Runtime int8 as the onnx engine runs it, with its
-convolutions as VNNI products where the CPU has VNNI; the same with the Snakes computed by numpy
-between stages of the graph; the graph as shipped; ONNX Runtime on the derived float graph; OpenVINO on the
+convolutions as VNNI products where the CPU has VNNI and the Snakes computed by numpy between
+stages of the graph; the same graph whole; the graph as shipped; ONNX Runtime on the derived float graph; OpenVINO on the
 float graph in f32, and in bf16 where the CPU has it), on the same first ``--units`` units of the
 passage, it prints:
 
@@ -64,8 +65,9 @@ def engines(threads: int) -> dict[str, object]:
     from audiobook.synthesis.engines.onnx import OnnxEngine
 
     found: dict[str, object] = {"onnx int8": OnnxEngine(threads=threads)}
-    # The Snakes computed by numpy between stages of the graph (not the default: memory).
-    found["onnx snakes"] = OnnxEngine(threads=threads, snakes=True)
+    if found["onnx int8"].snakes:  # type: ignore[attr-defined]
+        # The engine computes the Snakes with numpy between stages: the graph whole beside it.
+        found["onnx whole"] = OnnxEngine(threads=threads, snakes=False)
     if found["onnx int8"].products:  # type: ignore[attr-defined]
         # The default on VNNI CPUs runs the convolutions as uint8-by-int8 products: show the graph
         # as shipped beside it.
@@ -104,6 +106,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from audiobook.synthesis.distance import mel_distance
+    from audiobook.synthesis.engines.onnx import share_threads
+
+    share_threads(args.threads)  # one thread pool for the process, as the command line runs
     from audiobook.vocab import token_ids
     from voices.packs import VoiceLibrary
 

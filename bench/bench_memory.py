@@ -112,6 +112,8 @@ MODEL = WATCH + r"""
 import json, resource, sys, time
 from pathlib import Path
 from audiobook.convert import ConvertOptions, convert
+from audiobook.synthesis.engines.onnx import share_threads
+share_threads()  # one thread pool for the process, as the command line runs
 from audiobook.output.assemble import OutputOptions
 src, out = Path(sys.argv[1]), Path(sys.argv[2])
 result = convert(src, out, ConvertOptions(voice="jf_alpha", use_cache=False, output=OutputOptions(subtitles="srt")))
@@ -130,6 +132,8 @@ BIG = WATCH + r"""
 import json, resource, sys, time
 from pathlib import Path
 from audiobook.convert import ConvertOptions, convert
+from audiobook.synthesis.engines.onnx import share_threads
+share_threads()  # one thread pool for the process, as the command line runs
 from audiobook.output.assemble import OutputOptions
 
 src, out, budget = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])

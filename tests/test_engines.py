@@ -371,7 +371,8 @@ from audiobook.vocab import token_ids
 from voices.packs import VoiceLibrary
 
 assert share_threads(2) == 2 and share_threads(1) == 2  # the first call fixes the pool
-staged, whole = OnnxEngine(snakes=True), OnnxEngine()
+staged, whole = OnnxEngine(), OnnxEngine(snakes=False)
+assert staged.snakes and not whole.snakes  # on one pool the Snakes are the default
 vocab, pack = token_ids(), VoiceLibrary().load("jf_alpha")
 tokens = [vocab[c] for c in sys.argv[1]]
 a = whole.render(tokens, pack.style(len(tokens)), 1.0)
@@ -383,7 +384,8 @@ print(json.dumps({"same_durations": bool(np.array_equal(a.durations, b.durations
 
 @pytest.mark.slow
 def test_engines_share_one_thread_pool_when_asked():
-    """``share_threads`` binds the whole process, so it runs in a process of its own."""
+    """As the command line runs: on one shared pool the engine computes the Snakes with numpy.
+    ``share_threads`` binds the whole process, so it runs in a process of its own."""
     proc = subprocess.run([sys.executable, "-c", SHARED_POOL, UNITS[0]], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])

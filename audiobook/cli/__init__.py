@@ -22,7 +22,7 @@ from audiobook.convert import (
 )
 from audiobook.errors import AudiobookError, InputError
 
-__all__ = ["main", "build_parser", "MAX_THREADS", "MAX_PAUSE_MS", "BITRATE_KBPS", "max_threads"]
+__all__ = ["main", "run", "build_parser", "MAX_THREADS", "MAX_PAUSE_MS", "BITRATE_KBPS", "max_threads"]
 
 log = logging.getLogger("audiobook")
 
@@ -529,13 +529,31 @@ COMMANDS = {"serve": _cmd_serve, "ssml": _cmd_ssml, "convert": _cmd_convert, "sa
             "check": _cmd_check}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code."""
+_SYNTHESIZING = {"serve", "convert", "say"}
+"""Commands that run the model."""
+
+
+def _share_threads(threads: int | None) -> None:
+    """One ONNX Runtime thread pool for the whole process (``share_threads``): every session this
+    process makes is the onnx engine's, and on one pool the engine computes the Snakes with numpy.
+    A count out of range is left to the command to refuse."""
+    from audiobook.convert import max_threads
+    from audiobook.synthesis.engines.onnx import share_threads
+
+    if threads is None or 1 <= threads <= max_threads():
+        share_threads(threads)
+
+
+def main(argv: Sequence[str] | None = None, *, share: bool = False) -> int:
+    """Entry point; returns the exit code. ``share``: the process is the program itself, whose
+    ONNX Runtime sessions are all the engine's, so they may share one thread pool (``run``)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s: %(message)s", stream=sys.stderr
     )
     try:
+        if share and args.command in _SYNTHESIZING:
+            _share_threads(getattr(args, "threads", None))
         return COMMANDS[args.command](args)
     except AudiobookError as exc:
         print(f"audiobook: error: {exc}", file=sys.stderr)
@@ -547,5 +565,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         os._exit(1)
 
 
+def run() -> int:
+    """The ``audiobook`` program (``python -m audiobook``, the console script): ``main`` in a
+    process of its own, whose ONNX Runtime sessions share one thread pool. Code that calls ``main``
+    in its own process keeps its sessions' threads apart."""
+    return main(share=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

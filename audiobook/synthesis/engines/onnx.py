@@ -6,12 +6,12 @@ as it is, and gives audio only. On a CPU with VNNI the graph's convolutions also
 uint8-by-int8 products (``products_graph``): the same audio to the bit, in about two thirds of the
 time.
 
-With ``snakes=True`` the graph runs cut at the vocoder's Snake activations into stages, numpy
-computing the Snakes between them (``snake_stages``), because ONNX Runtime's sine runs on one
-thread, element by element: 0.84-0.91× the model time, within 0.3 dB of the whole graph. It is not
-the default: between stages the process holds more than the whole graph does (a 26-second unit
-peaks at 1.0-1.1 GB on one shared pool, 1.3-1.5 GB with a pool per stage, against 0.9 GB; the
-million-word book at 640-660 MB against 530), past the 600 MB a book may take.
+In a process that shares one thread pool (``share_threads``: the command line does) the graph
+runs cut at the vocoder's Snake activations into stages, numpy computing the Snakes between them
+(``snake_stages``), because ONNX Runtime's sine runs on one thread, element by element: 0.85-0.91×
+the model time, within 0.3 dB of the whole graph, in about the same memory. Elsewhere (a library user's
+process, which may hold sessions of its own) the graph runs whole unless ``snakes=True``: with a
+pool per stage session the stages hold several hundred MB more.
 """
 
 from __future__ import annotations
@@ -52,11 +52,11 @@ def share_threads(threads: int | None = None) -> int:
     """Run every ONNX Runtime session this process makes from now on on one pool of ``threads``
     threads (default: one per core); the pool's size (the first call's) is returned.
 
-    For ``OnnxEngine(snakes=True)``: with a pool per stage session, each pool's threads keep
-    buffers of their own as large as the longest unit needs (a 26-second unit peaks at 1.3-1.5 GB
-    against the whole graph's 0.9 GB); on one pool, at 1.0-1.1 GB. But ONNX Runtime then refuses
-    any session that asks for threads of its own, another library's included, so only a process
-    whose sessions are all made here may call it.
+    It makes the Snakes by numpy (``snakes``) the onnx engine's default: with a pool per stage
+    session, each pool's threads keep buffers of their own as large as the longest unit needs (a
+    26-second unit peaks at 1.3-1.5 GB against the whole graph's 0.9 GB); on one pool, 0.9 GB. But
+    ONNX Runtime then refuses any session that asks for threads of its own, another library's
+    included, so only a process whose sessions are all made here calls it: the command line does.
     """
     if "threads" not in _shared:
         import onnxruntime as ort
@@ -81,6 +81,10 @@ def _options(ort: Any, threads: int, stage: bool) -> Any:
         if stage:
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if stage:
+        # A stage's memory pattern is one block for all its tensors, planned per input shape: 49
+        # of them, of every size, fragment the shared arena (a book's peak 657 MB with them, 566
+        # without; the time is the same).
+        opts.enable_mem_pattern = False
         # An arena per stage would take fresh memory for every tensor of every stage.
         if not _arena:
             info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
@@ -101,11 +105,11 @@ class OnnxEngine:
         *,
         threads: int | None = None,
         products: bool | None = None,
-        snakes: bool = False,
+        snakes: bool | None = None,
     ):
         """``products``: run the convolutions as VNNI products (``None``: where the CPU has VNNI);
-        ``snakes``: compute the Snake activations with numpy, between stages of the graph (best
-        in a process that shares one thread pool, see ``share_threads``)."""
+        ``snakes``: compute the Snake activations with numpy, between stages of the graph
+        (``None``: where the process shares one thread pool, see ``share_threads``)."""
         import onnxruntime as ort
 
         path = Path(model) if model else default_model_path()
@@ -114,6 +118,8 @@ class OnnxEngine:
         self.digest = model_digest() if model is None else file_digest(path)
         # Both cores on one call beats two calls at once: the graph is one long sequential chain.
         count = _shared.get("threads") or threads or os.cpu_count() or 1
+        if snakes is None:
+            snakes = "threads" in _shared
         # The derived graph gives the same audio (one more output; the same integer sums): same digest.
         self.products = has_vnni() if products is None else products
         """Whether the convolutions run as uint8-by-int8 products."""

@@ -341,13 +341,13 @@ def test_the_products_graph_speaks_the_shipped_model_to_the_bit(library):
 @pytest.mark.slow
 def test_snakes_between_stages_sound_like_the_whole_graph(library):
     """numpy's Snakes between stages against the whole graph: the same durations, audio within a
-    fraction of a decibel, another cache key."""
+    fraction of a decibel, the same cache key."""
     from audiobook.synthesis.engines.onnx import OnnxEngine
 
     vocab = token_ids()
     pack = library.load("jf_alpha")
     whole, staged = OnnxEngine(threads=2), OnnxEngine(threads=2, snakes=True)
-    assert staged.snakes and not whole.snakes and staged.digest != whole.digest
+    assert staged.snakes and not whole.snakes and staged.digest == whole.digest
     for unit in UNITS:
         tokens = [vocab[c] for c in unit]
         a = whole.render(tokens, pack.style(len(tokens)), 1.0)

@@ -166,6 +166,7 @@ def _snake_chains(model: ModelProto) -> dict[int, tuple[Snake, list[int]]]:
     for i, node in enumerate(nodes):
         for name in node.input:
             readers.setdefault(name, []).append(i)
+    producers = {name: i for i, node in enumerate(nodes) for name in node.output if name}
     outputs = {o.name for o in graph.output}
 
     def only_reader(name: str, op: str) -> int | None:
@@ -188,7 +189,7 @@ def _snake_chains(model: ModelProto) -> dict[int, tuple[Snake, list[int]]]:
     for i, node in enumerate(nodes):
         if node.op_type != "Sin":
             continue
-        producer = next((j for j in range(i) if node.input[0] in nodes[j].output), None)
+        producer = producers.get(node.input[0])
         if producer is None or nodes[producer].op_type != "Mul":
             continue
         scaled = split(nodes[producer])

@@ -137,6 +137,30 @@ def test_limiter_holds_true_peaks_under_the_ceiling_and_leaves_quiet_clips_alone
     assert limit(quiet, RATE, ceiling_db=-3.5) is quiet or np.array_equal(limit(quiet, RATE, ceiling_db=-3.5), quiet)
 
 
+def test_limiter_holds_peaks_at_a_clips_very_edges():
+    # Full level from the first sample to the last: the peaks within the release window of either
+    # end are held as firmly as those in the middle.
+    loud = buzz(1.0, 0.9, abrupt=True)
+    for clip in (loud, loud[: RATE // 100], loud[-RATE // 50 :]):
+        out = limit(clip, RATE, ceiling_db=-3.5)
+        assert 20 * np.log10(true_peak_envelope(out, RATE).max()) <= -3.49
+        assert out.dtype == np.float32 and out.size == clip.size
+
+
+def test_limiter_gain_is_the_same_where_computed_in_stretches():
+    # Loud bursts far apart in silence: each is limited as it would be alone.
+    burst = buzz(0.3, 0.9)
+    gap = np.zeros(RATE, dtype=np.float32)
+    joined = np.concatenate([burst, gap, burst * 0.8, gap, burst])
+    out = limit(joined, RATE, ceiling_db=-3.5)
+    size = burst.size + gap.size
+    alone = limit(burst, RATE, ceiling_db=-3.5)
+    np.testing.assert_allclose(out[: burst.size], alone, atol=1e-6)
+    np.testing.assert_allclose(out[2 * size :], alone, atol=1e-6)
+    np.testing.assert_allclose(out[size : size + burst.size], limit(burst * 0.8, RATE, ceiling_db=-3.5), atol=1e-6)
+    assert not out[burst.size : size].any()
+
+
 def test_room_tone_level():
     tone = room_tone(10 * RATE, -70.0, np.random.default_rng(1))
     assert 10 * np.log10(np.mean(tone.astype(np.float64) ** 2)) == pytest.approx(-70.0, abs=0.2)

@@ -172,8 +172,9 @@ def _oversampled_peak(x: np.ndarray, phases: np.ndarray) -> np.ndarray:
     out = np.abs(x).astype(np.float64)
     if len(x) < taps:
         return out
-    between = np.abs(np.convolve(x, phases[0], mode="valid"))
-    for phase in phases[1:]:
+    # Phase 0 is the signal itself (its taps are 1 and sinc's zeros), already in ``out``.
+    between = np.abs(np.convolve(x, phases[1], mode="valid"))
+    for phase in phases[2:]:
         np.maximum(between, np.abs(np.convolve(x, phase, mode="valid")), out=between)
     # 'valid' output i is centred half the filter after input i.
     centre = taps // 2
@@ -183,7 +184,10 @@ def _oversampled_peak(x: np.ndarray, phases: np.ndarray) -> np.ndarray:
 
 def true_peak_envelope(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Per sample, the highest oversampled magnitude near it (the signal padded with silence)."""
-    _, phases = _interpolator(sample_rate)
+    return _envelope(audio, _interpolator(sample_rate)[1])
+
+
+def _envelope(audio: np.ndarray, phases: np.ndarray) -> np.ndarray:
     pad = phases.shape[1]
     x = np.concatenate([np.zeros(pad), np.asarray(audio, dtype=np.float64), np.zeros(pad)])
     return _oversampled_peak(x, phases)[pad:-pad]
@@ -362,17 +366,74 @@ def limit(
         return x
     ceiling = 10.0 ** (ceiling_db / 20.0)
     _, phases = _interpolator(sample_rate)
-    if float(np.max(np.abs(x))) * float(np.abs(phases).sum(axis=1).max()) <= ceiling:
+    bound = float(np.abs(phases).sum(axis=1).max())
+    if float(np.max(np.abs(x))) * bound <= ceiling:
         return x  # no interpolated value can reach the ceiling
-    envelope = true_peak_envelope(x, sample_rate)
-    if float(envelope.max()) <= ceiling:
+    need = _need(x, phases, ceiling / bound, ceiling)
+    if need is None:
         return x
-    need = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
     ahead = max(1, round(attack_ms * sample_rate / 1000))
     behind = max(1, round(release_ms * sample_rate / 1000))
-    held = _running_min(need, behind, ahead)
-    gain = _running_mean(held, ahead, behind)
-    return (x * gain).astype(np.float32)
+    # A need below 1 lowers the gain up to ``behind + ahead`` samples either side (the running
+    # minimum, then the running mean), so only those stretches are computed. The clip is taken
+    # with that much silence either side: a peak at its very edge is held like any other, and
+    # outside a stretch every need is 1, as the running functions' padding assumes.
+    reach = ahead + behind
+    wide = np.ones(x.size + 2 * reach)
+    wide[reach:-reach] = need
+    gain = np.ones(wide.size, dtype=np.float32)
+    for lo, hi in _stretches(np.flatnonzero(wide < 1.0), reach, wide.size):
+        gain[lo:hi] = _running_mean(_running_min(wide[lo:hi], behind, ahead), ahead, behind)
+    return x * gain[reach:-reach]
+
+
+_LIMIT_BLOCK = 1024
+
+
+def _need(x: np.ndarray, phases: np.ndarray, quiet: float, ceiling: float) -> np.ndarray | None:
+    """Per sample, the gain that keeps its true peak at ``ceiling`` (at most 1); ``None`` if all 1.
+
+    Only blocks holding a sample louder than ``quiet`` (the ceiling over the interpolator's gain)
+    can have an interpolated value above the ceiling, so only they are oversampled.
+    """
+    n = x.size
+    blocks = -(-n // _LIMIT_BLOCK)
+    padded = np.zeros(blocks * _LIMIT_BLOCK, dtype=np.float32)
+    padded[:n] = np.abs(x)
+    loud = np.flatnonzero(padded.reshape(blocks, _LIMIT_BLOCK).max(axis=1) > quiet)
+    if not loud.size:
+        return None
+    taps = phases.shape[1]
+    need: np.ndarray | None = None
+    for first, last in _runs(loud):
+        # The envelope of a run is exact when taken with a filter's length of signal either side.
+        lo, hi = first * _LIMIT_BLOCK, min(n, (last + 1) * _LIMIT_BLOCK)
+        a, b = max(0, lo - taps), min(n, hi + taps)
+        envelope = _envelope(x[a:b], phases)[lo - a : hi - a]
+        if float(envelope.max()) <= ceiling:
+            continue
+        if need is None:
+            need = np.ones(n)
+        need[lo:hi] = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
+    return need
+
+
+def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of consecutive integers in sorted ``indices``, as (first, last) pairs."""
+    breaks = np.flatnonzero(np.diff(indices) > 1)
+    firsts = np.concatenate([indices[:1], indices[breaks + 1]])
+    lasts = np.concatenate([indices[breaks], indices[-1:]])
+    return list(zip(firsts.tolist(), lasts.tolist()))
+
+
+def _stretches(indices: np.ndarray, reach: int, n: int) -> list[tuple[int, int]]:
+    """Spans of [0, n) within ``reach`` of sorted ``indices``, merged where their reaches meet."""
+    if not indices.size:
+        return []
+    breaks = np.flatnonzero(np.diff(indices) > 2 * reach + 1)
+    firsts = np.concatenate([indices[:1], indices[breaks + 1]])
+    lasts = np.concatenate([indices[breaks], indices[-1:]])
+    return [(max(0, f - reach), min(n, l + reach + 1)) for f, l in zip(firsts.tolist(), lasts.tolist())]
 
 
 class LimiterForecast:

@@ -20,7 +20,8 @@ passage, it prints:
 Then (``--whole-words``, 0 to skip) it converts the passage's first N words with each engine
 through the whole pipeline and prints the wall time over the bare model time (our own overhead),
 and with ``--peer`` (``pip install '.[bench]'``) the same text through ``kokoro-onnx`` with the same
-voice, one after the other in this process: the ratio of our wall time to kokoro-onnx's.
+voice, in a process of its own timed from before its model loads: the ratio of our wall time to
+kokoro-onnx's.
 """
 
 from __future__ import annotations

@@ -18,14 +18,17 @@ from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
+from tone_engine import buzz
 
 from audiobook.errors import EncodingError
 from audiobook.model import Metadata
 from audiobook.output.writers import WRITERS, AudioWriter, open_writer
+from audiobook.output.writers.ffmpeg import aac_coder
 from audiobook.output.writers.mp3 import Mp3Writer
 from audiobook.output.writers.mp4 import Mp4Writer
 from audiobook.output.writers.vorbis import FlacWriter, OpusWriter, vorbis_comments
 from audiobook.output.writers.wav import WavWriter
+from audiobook.synthesis.distance import mel_distance
 
 FIXTURES = Path(__file__).parent / "fixtures" / "writers"
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -170,6 +173,23 @@ def test_m4b_chapters_duration_tags_cover(tmp_path: Path, name: str) -> None:
     assert mp4.tags["stik"] == [2]
     assert bytes(mp4.tags["----:com.apple.iTunes:NARRATOR"][0]) == b"af_heart"
     assert [round(c.start, 3) for c in mp4.chapters] == [s / SR for s in STARTS]
+
+
+@pytest.mark.parametrize(("bitrate", "coder", "most_db"), [("64k", "fast", 0.25), ("32k", "twoloop", 0.6)])
+def test_m4b_speech_survives_the_aac_coder_chosen_for_its_bitrate(
+    tmp_path: Path, bitrate: str, coder: str, most_db: float
+) -> None:
+    # ffmpeg's fast coder above 48 kb/s mono, its two-loop search below, whatever the build's default.
+    assert aac_coder(bitrate) == ["-aac_coder", coder]
+    speech = buzz(4.0, 0.5)
+    path = tmp_path / "speech.m4b"
+    writer = open_writer(path, meta(None), bitrate=bitrate)
+    writer.start_chapter("One")
+    writer.write(speech)
+    writer.close()
+    decoded = decode(path)[: speech.size]
+    assert decoded.size == speech.size
+    assert mel_distance(speech, decoded) < most_db
 
 
 def test_mp3_id3_chapters_tags_cover(tmp_path: Path) -> None:

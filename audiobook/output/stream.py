@@ -20,7 +20,7 @@ import numpy as np
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EncodingError
 from audiobook.output.writers.base import to_s16le
-from audiobook.output.writers.ffmpeg import ffmpeg_exe
+from audiobook.output.writers.ffmpeg import aac_coder, ffmpeg_exe
 
 __all__ = ["MEDIA_TYPES", "STREAM_FORMATS", "encode_stream", "wav_stream_header"]
 
@@ -87,6 +87,8 @@ def _raw(blocks: Iterable[np.ndarray], fmt: str, sample_rate: int) -> Iterator[b
 
 def _ffmpeg(blocks: Iterable[np.ndarray], fmt: str, sample_rate: int, bitrate: str) -> Iterator[bytes]:
     out = [arg.format(bitrate=bitrate) for arg in _FFMPEG_OUT[fmt]]
+    if fmt == "aac":
+        out[-2:-2] = aac_coder(bitrate)
     cmd = [
         ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error",
         "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",

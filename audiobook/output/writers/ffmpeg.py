@@ -15,11 +15,27 @@ from typing import IO
 
 from audiobook.errors import EncodingError
 
-__all__ = ["ffmpeg_exe", "PipeEncoder", "run_ffmpeg", "Cover", "cover_image"]
+__all__ = ["ffmpeg_exe", "aac_coder", "PipeEncoder", "run_ffmpeg", "Cover", "cover_image"]
 
 log = logging.getLogger(__name__)
 
 _BASE = ["-hide_banner", "-nostats", "-loglevel", "error", "-y"]
+
+_FAST_AAC_KBPS = 48
+"""Mono bitrate from which ffmpeg's ``fast`` AAC coder is chosen over ``twoloop``.
+
+On Kokoro's speech (133 s, 24 kHz mono), the log-mel distance of the decoded audio to what was
+encoded: 64k 0.65 dB fast against 0.76 twoloop, 48k 1.09 against 1.24, 32k 1.95 against 1.79;
+and ``fast`` encodes in a third of the time. ffmpeg's builds differ in which is their default, so
+the coder is always named.
+"""
+
+
+def aac_coder(bitrate: str) -> list[str]:
+    """ffmpeg's arguments choosing the AAC coder for a mono stream at ``bitrate`` (``64k``, ``96000``)."""
+    m = re.fullmatch(r"(\d+)(k?)", bitrate.strip(), re.IGNORECASE)
+    kbps = (int(m.group(1)) if m.group(2) else int(m.group(1)) / 1000) if m else 0
+    return ["-aac_coder", "fast" if kbps >= _FAST_AAC_KBPS else "twoloop"]
 
 
 def ffmpeg_exe() -> str:

@@ -17,7 +17,12 @@ from mutagen.mp4 import MP4, MP4FreeForm
 
 from audiobook.errors import EncodingError
 from audiobook.output.writers.base import AudioWriter, ChapterMark
-from audiobook.output.writers.ffmpeg import PipeEncoder, cover_image, run_ffmpeg
+from audiobook.output.writers.ffmpeg import (
+    PipeEncoder,
+    aac_coder,
+    cover_image,
+    run_ffmpeg,
+)
 from audiobook.output.writers.tags import GENRE, artist, title_and_album, track_text
 
 __all__ = ["Mp4Writer", "ffmetadata"]
@@ -65,8 +70,8 @@ class Mp4Writer(AudioWriter):
         self._audio = self._temp("audio", ".m4a")
         self._encoder = PipeEncoder(
             self.sample_rate,
-            ["-c:a", "aac", "-b:a", str(self.bitrate), "-ac", "1", "-ar", str(self.out_rate),
-             "-f", "mp4", str(self._audio)],
+            ["-c:a", "aac", "-b:a", str(self.bitrate), *aac_coder(str(self.bitrate)), "-ac", "1",
+             "-ar", str(self.out_rate), "-f", "mp4", str(self._audio)],
             self.path,
         )
 

@@ -1,7 +1,7 @@
 """Engines and precisions side by side: speed, sameness of sound, and what a recognizer hears.
 
     python bench/bench_engines.py [--text bench/prose_en.txt] [--units 12] [--voice NAME]
-                                  [--threads N] [--whole-words 450] [--peer] [--no-wer]
+                                  [--threads N] [--whole-words 620] [--peer] [--no-wer]
 
 The process shares one ONNX Runtime thread pool, as the command line does (``share_threads``).
 For each engine and precision installed (ONNX Runtime int8 as the onnx engine runs it, with its
@@ -21,7 +21,8 @@ Then (``--whole-words``, 0 to skip) it converts the passage's first N words with
 through the whole pipeline and prints the wall time over the bare model time (our own overhead),
 and with ``--peer`` (``pip install '.[bench]'``) the same text through ``kokoro-onnx`` with the same
 voice, in a process of its own timed from before its model loads: the ratio of our wall time to
-kokoro-onnx's.
+kokoro-onnx's. Unless ``--no-wer``, Whisper then transcribes each whole run as a listener gets it
+(our encoded book, kokoro-onnx's samples) and prints its word error rate against the text.
 """
 
 from __future__ import annotations
@@ -101,7 +102,9 @@ def main() -> None:
     parser.add_argument("--voice", help="voice (default: af_heart when on the voice path, else jf_alpha)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--spread", type=int, default=3, help="units synthesized twice for the run-to-run spread")
-    parser.add_argument("--whole-words", type=int, default=450, help="words converted end to end per engine (0: skip)")
+    parser.add_argument(
+        "--whole-words", type=int, default=620, help="words converted end to end per engine, about 3 minutes (0: skip)"
+    )
     parser.add_argument("--peer", action="store_true", help="also time kokoro-onnx on the same words")
     parser.add_argument("--no-wer", action="store_true", help="skip the recognizer")
     args = parser.parse_args()
@@ -135,7 +138,8 @@ def main() -> None:
     spread = {}
     for label in labels:
         again = [found[label].synthesize(*feeds[i], 1.0) for i in range(min(args.spread, len(feeds)))]  # type: ignore[attr-defined]
-        spread[label] = float(np.mean([mel_distance(a, b) for a, b in zip(again, audio[label])]))
+        pairs = [mel_distance(a, b) for a, b in zip(again, audio[label])]
+        spread[label] = float(np.mean(pairs)) if pairs else float("nan")
 
     wer: dict[str, float] = {}
     if not args.no_wer:
@@ -158,6 +162,13 @@ def main() -> None:
         )
     if args.whole_words:
         whole(args, voice, labels)
+
+
+def decode(path: Path) -> np.ndarray:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from audio_checks import decode as decode_file
+
+    return decode_file(path)
 
 
 def recognize(audio: dict[str, list[np.ndarray]], texts: list[str]) -> dict[str, float]:
@@ -186,10 +197,13 @@ PEER = """
 import sys, time
 from kokoro_onnx import Kokoro
 start = time.perf_counter()
-model, voices, voice, text = sys.argv[1:5]
+model, voices, voice, text, out = sys.argv[1:6]
 peer = Kokoro(model, voices)
 samples, rate = peer.create(open(text, encoding="utf-8").read(), voice=voice, speed=1.0, lang="en-us")
-print(time.perf_counter() - start, len(samples) / rate)
+wall = time.perf_counter() - start
+import numpy
+numpy.save(out, samples)
+print(wall, len(samples) / rate)
 """
 
 
@@ -202,6 +216,7 @@ def whole(args: argparse.Namespace, voice: str, labels: list[str]) -> None:
     print(f"\nwhole run on the first {len(words)} words ({args.threads} threads; each run in turn, empty clip cache)")
     print(f"{'engine':15} {'audio s':>8} {'wall s':>7} {'model s':>8} {'wall/model':>10} {'wall RTF':>9}")
     walls = {}
+    heard: dict[str, list[np.ndarray]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "passage.txt"
         src.write_text(text + "\n", encoding="utf-8")
@@ -214,6 +229,8 @@ def whole(args: argparse.Namespace, voice: str, labels: list[str]) -> None:
             wall = time.perf_counter() - start
             label = f"{engine} {precision or 'int8'}"
             walls[label] = wall
+            if not args.no_wer:
+                heard[label] = [decode(Path(tmp) / "out.m4b")]
             print(
                 f"{label:15} {result.duration:8.1f} {wall:7.1f} {result.stats.compute_s:8.1f} "
                 f"{wall / result.stats.compute_s:10.2f} {wall / result.duration:9.3f}"
@@ -226,13 +243,19 @@ def whole(args: argparse.Namespace, voice: str, labels: list[str]) -> None:
             np.savez(voices, **{voice: VoiceLibrary().load(voice).rows.reshape(-1, 1, 256)})
             # In a process of its own, as its users run it, timed from before its model loads.
             proc = subprocess.run(
-                [sys.executable, "-c", PEER, str(default_model_path()), str(voices), voice, str(src)],
+                [sys.executable, "-c", PEER, str(default_model_path()), str(voices), voice, str(src), str(Path(tmp) / "peer.npy")],
                 capture_output=True, text=True, check=True,
             )
+            if not args.no_wer:
+                heard["kokoro-onnx"] = [np.load(Path(tmp) / "peer.npy").astype(np.float32)]
             wall, peer_audio = (float(x) for x in proc.stdout.split()[-2:])
             print(f"{'kokoro-onnx':15} {peer_audio:8.1f} {wall:7.1f}")
             for label, ours in walls.items():
                 print(f"ours/kokoro-onnx  {label:15} {ours / wall:.2f}")
+    if heard:
+        # What a listener gets: our encoded book, and kokoro-onnx's samples as it returns them.
+        for label, rate in recognize(heard, [text]).items():
+            print(f"WER of the whole run  {label:15} {rate:.3f}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from audiobook.output.assemble import (
 from audiobook.output.loudness import Loudness
 from audiobook.output.readalong import write_read_along
 from audiobook.output.readalong_epub import write_source_read_along
+from audiobook.output.writers.ffmpeg import bitrate_kbps
 from audiobook.passes import run_passes
 from audiobook.passes.select import select_chapters
 from audiobook.plan import ChapterPlan
@@ -89,7 +90,6 @@ minute a ``<break>`` in a document is clamped to."""
 BITRATE_KBPS = (8, 512)
 """Lowest and highest encoder bitrate a run takes, in kbit/s."""
 
-_BITRATE = re.compile(r"(\d{1,7})(k?)", re.IGNORECASE)
 _LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
@@ -229,8 +229,8 @@ def check_values(
     if loudness is not None and not math.isfinite(loudness):
         raise InputError(f"--loudness {loudness} is not a number; pick a target such as -18")
     if bitrate is not None:
-        m = _BITRATE.fullmatch(bitrate.strip())
-        kbps = (int(m.group(1)) if m.group(2) else int(m.group(1)) / 1000) if m else -1.0
+        kbps = bitrate_kbps(bitrate)
+        kbps = -1.0 if kbps is None else kbps
         low, high = BITRATE_KBPS
         if not low <= kbps <= high:
             raise InputError(f"--bitrate {bitrate!r} is not a bitrate from {low}k to {high}k; write it like 64k")

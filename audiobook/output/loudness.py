@@ -405,9 +405,10 @@ def _need(x: np.ndarray, phases: np.ndarray, quiet: float, ceiling: float) -> np
         return None
     taps = phases.shape[1]
     need: np.ndarray | None = None
-    for first, last in _runs(loud):
-        # The envelope of a run is exact when taken with a filter's length of signal either side.
-        lo, hi = first * _LIMIT_BLOCK, min(n, (last + 1) * _LIMIT_BLOCK)
+    for first, end in _stretches(loud, 0, blocks):
+        # The envelope of a run of blocks is exact when taken with a filter's length of signal
+        # either side.
+        lo, hi = first * _LIMIT_BLOCK, min(n, end * _LIMIT_BLOCK)
         a, b = max(0, lo - taps), min(n, hi + taps)
         envelope = _envelope(x[a:b], phases)[lo - a : hi - a]
         if float(envelope.max()) <= ceiling:
@@ -416,14 +417,6 @@ def _need(x: np.ndarray, phases: np.ndarray, quiet: float, ceiling: float) -> np
             need = np.ones(n)
         need[lo:hi] = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
     return need
-
-
-def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
-    """Runs of consecutive integers in sorted ``indices``, as (first, last) pairs."""
-    breaks = np.flatnonzero(np.diff(indices) > 1)
-    firsts = np.concatenate([indices[:1], indices[breaks + 1]])
-    lasts = np.concatenate([indices[breaks], indices[-1:]])
-    return list(zip(firsts.tolist(), lasts.tolist()))
 
 
 def _stretches(indices: np.ndarray, reach: int, n: int) -> list[tuple[int, int]]:

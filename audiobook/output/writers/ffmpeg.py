@@ -15,7 +15,7 @@ from typing import IO
 
 from audiobook.errors import EncodingError
 
-__all__ = ["ffmpeg_exe", "aac_coder", "PipeEncoder", "run_ffmpeg", "Cover", "cover_image"]
+__all__ = ["ffmpeg_exe", "aac_coder", "bitrate_kbps", "PipeEncoder", "run_ffmpeg", "Cover", "cover_image"]
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,17 @@ the coder is always named.
 """
 
 
+def bitrate_kbps(bitrate: str) -> float | None:
+    """A bitrate as ffmpeg reads it (``64k``, ``96000``) in kb/s; ``None`` if it is not written so."""
+    m = re.fullmatch(r"(\d{1,7})(k?)", bitrate.strip(), re.IGNORECASE)
+    if not m:
+        return None
+    return int(m.group(1)) if m.group(2) else int(m.group(1)) / 1000
+
+
 def aac_coder(bitrate: str) -> list[str]:
     """ffmpeg's arguments choosing the AAC coder for a mono stream at ``bitrate`` (``64k``, ``96000``)."""
-    m = re.fullmatch(r"(\d+)(k?)", bitrate.strip(), re.IGNORECASE)
-    kbps = (int(m.group(1)) if m.group(2) else int(m.group(1)) / 1000) if m else 0
+    kbps = bitrate_kbps(bitrate) or 0
     return ["-aac_coder", "fast" if kbps >= _FAST_AAC_KBPS else "twoloop"]
 
 
